@@ -1,0 +1,80 @@
+// A logical server: one `servers:` line. It owns up to `server_connections` connections, used
+// round robin, and its failure count for twemproxy's auto-ejection.
+import type { PoolConfig, ServerConfig } from '../config/types.js';
+import { ServerStats, type PoolStats } from '../stats/counters.js';
+import { ServerConnection, type ConnectionContext } from './server-connection.js';
+
+export interface ServerEvents {
+  /** A connection of `server` failed (refused, reset, timed out, closed by the server). */
+  serverFailed(server: Server): void;
+}
+
+export class Server implements ConnectionContext {
+  readonly stats = new ServerStats();
+  failureCount = 0;
+  /** ms timestamp until which the server is ejected (0 = not ejected). */
+  ejectedUntil = 0;
+  readonly poolName: string;
+  readonly timeout: number | null;
+  readonly tcpKeepalive: boolean;
+  readonly redisAuth: string | null;
+  readonly redisDb: number;
+  private readonly connections: (ServerConnection | null)[];
+  private nextConnection = 0;
+
+  constructor(
+    readonly config: ServerConfig,
+    pool: PoolConfig,
+    readonly poolStats: PoolStats,
+    private readonly events: ServerEvents,
+  ) {
+    this.poolName = pool.name;
+    this.timeout = pool.timeout;
+    this.tcpKeepalive = pool.tcpKeepalive;
+    this.redisAuth = pool.redisAuth;
+    this.redisDb = pool.redisDb;
+    this.connections = new Array(pool.serverConnections).fill(null);
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  /** The next connection in round-robin order, opened if it is not open. */
+  connection(): ServerConnection {
+    const slot = this.nextConnection;
+    this.nextConnection = (slot + 1) % this.connections.length;
+    let connection = this.connections[slot]!;
+    if (connection === null || connection.closed) {
+      connection = new ServerConnection(this);
+      this.connections[slot] = connection;
+    }
+    return connection;
+  }
+
+  /** Opens every connection now (preconnect). */
+  openAll(): void {
+    for (let i = 0; i < this.connections.length; i++) this.connection();
+  }
+
+  closeAll(): void {
+    for (const connection of this.connections) connection?.destroy();
+  }
+
+  /** Requests written and not yet answered, over all connections (for a graceful shutdown). */
+  get inflightCount(): number {
+    let count = 0;
+    for (const connection of this.connections) if (connection !== null && !connection.closed) count += connection.inflightCount;
+    return count;
+  }
+
+  connectionClosed(connection: ServerConnection, failure: boolean): void {
+    const slot = this.connections.indexOf(connection);
+    if (slot !== -1) this.connections[slot] = null;
+    if (failure) this.events.serverFailed(this);
+  }
+
+  serverAnswered(): void {
+    this.failureCount = 0;
+  }
+}

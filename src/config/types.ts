@@ -1,0 +1,76 @@
+// Typed, validated and defaulted configuration: what every other layer reads.
+
+export const HASH_NAMES = [
+  'one_at_a_time', 'md5', 'crc16', 'crc32', 'crc32a', 'fnv1_64', 'fnv1a_64',
+  'fnv1_32', 'fnv1a_32', 'hsieh', 'murmur', 'jenkins',
+] as const;
+export type HashName = (typeof HASH_NAMES)[number];
+
+export const DISTRIBUTION_NAMES = ['ketama', 'modula', 'random'] as const;
+export type DistributionName = (typeof DISTRIBUTION_NAMES)[number];
+
+export const PROTOCOL_NAMES = ['redis', 'memcache', 'tcp'] as const;
+export type ProtocolName = (typeof PROTOCOL_NAMES)[number];
+
+export type ListenAddress =
+  | { kind: 'tcp'; host: string; port: number; text: string }
+  | { kind: 'unix'; path: string; mode: number | null; text: string };
+
+/** One `servers:` line: a logical server. */
+export interface ServerConfig {
+  /** Host name or IP literal as written (without [] for IPv6), or the unix socket path. */
+  host: string;
+  /** 0 for a unix socket. */
+  port: number;
+  weight: number;
+  /**
+   * The name twemproxy hashes on the ketama ring and shows in stats: the text after the
+   * space, or `host:port` when unnamed (just `host` when the port is 11211).
+   */
+  name: string;
+  /** The line as written before the name: `host:port:weight`. */
+  pname: string;
+  /** True when `host` is a unix socket path. */
+  isUnix: boolean;
+  /** 1-based line in the config file, for error messages. */
+  line: number;
+}
+
+export interface PoolConfig {
+  name: string;
+  line: number;
+  listen: ListenAddress;
+  clientConnections: number;
+  hash: HashName;
+  /** Two characters, e.g. "{}", or null when not configured. */
+  hashTag: string | null;
+  distribution: DistributionName;
+  /** Server timeout in ms; null = wait forever (twemproxy's default). */
+  timeout: number | null;
+  backlog: number;
+  tcpKeepalive: boolean;
+  reuseport: boolean;
+  preconnect: boolean;
+  protocol: ProtocolName;
+  redisAuth: string | null;
+  redisDb: number;
+  serverConnections: number;
+  autoEjectHosts: boolean;
+  serverRetryTimeout: number;
+  serverFailureLimit: number;
+  /** Sorted as twemproxy sorts them (by name: shorter first, then bytewise). */
+  servers: ServerConfig[];
+}
+
+export interface GlobalConfig {
+  workerProcesses: number;
+  user: string | null;
+  group: string | null;
+  dnsServers: string[];
+}
+
+export interface Config {
+  file: string;
+  global: GlobalConfig;
+  pools: PoolConfig[];
+}

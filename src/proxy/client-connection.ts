@@ -1,0 +1,192 @@
+// A client connection: reads requests, keeps them in arrival order, and writes each reply when
+// every earlier reply has been written, so pipelined replies keep request order whatever order
+// the servers answer in.
+import type { Socket } from 'node:net';
+import { Request, type RequestOwner } from './request.js';
+import { Fifo } from '../util/fifo.js';
+import { scheduleFlush, type Flushable } from '../util/flush-scheduler.js';
+import { connectionClosed, connectionOpened, type PoolStats } from '../stats/counters.js';
+import { logDebug, logInfo } from '../log/logger.js';
+
+/** Parses and dispatches the requests found in the bytes a client sent (one per protocol). */
+export interface RequestHandler {
+  /**
+   * Handles the requests in buf starting at `start`; returns the position of the first byte not
+   * consumed (an incomplete request), and sets `need` to the bytes it needs from there.
+   */
+  handle(client: ClientConnection, buf: Buffer, start: number): number;
+  /** When `handle` returned with an incomplete request: bytes to buffer before calling again. */
+  readonly need: number;
+}
+
+/** Reply bytes handed to the socket and not yet taken by a slow client, beyond which replies wait. */
+const MAX_UNWRITTEN_BYTES = 4 * 1024 * 1024;
+/** Requests of one client waiting for their reply, beyond which the proxy reads no more from it. */
+export const MAX_PENDING_REQUESTS = 1024;
+
+let nextClientId = 1;
+
+export class ClientConnection implements Flushable, RequestOwner {
+  flushScheduled = false;
+  readonly id = nextClientId++;
+  authenticated = false;
+  name: string | null = null;
+  /** Set once the client must not send more: QUIT, a protocol error, or its EOF. */
+  private closing = false;
+  private closed = false;
+  private paused = false;
+  private readonly pending = new Fifo<Request>();
+  private partial: Buffer[] | null = null;
+  private partialBytes = 0;
+  private need = 0;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly handler: RequestHandler,
+    private readonly poolStats: PoolStats,
+  ) {
+    connectionOpened();
+    poolStats.client_connections++;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('error', (err) => this.onError(err));
+    socket.on('close', () => this.onClose());
+    socket.on('drain', () => this.flush());
+  }
+
+  get remoteAddress(): string {
+    return `${this.socket.remoteAddress ?? 'unix'}:${this.socket.remotePort ?? 0}`;
+  }
+
+  /** Adds a request to the reply order; call before forwarding it. */
+  enqueue(request: Request): void {
+    this.pending.push(request);
+  }
+
+  /** Adds a request answered by the proxy itself. */
+  reply(reply: Buffer, closeAfterReply = false): void {
+    const request = new Request(this, reply);
+    request.closeAfterReply = closeAfterReply;
+    this.pending.push(request);
+    request.complete(reply);
+    if (closeAfterReply) this.stopReading();
+  }
+
+  /** Replies with an error and closes once it is written (malformed protocol). */
+  protocolError(message: string): void {
+    this.poolStats.client_err++;
+    logInfo(`client ${this.remoteAddress}: ${message}; closing`);
+    this.reply(Buffer.from(`-ERR ${message}\r\n`), true);
+  }
+
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
+  requestDone(request: Request): void {
+    if (!this.closed && request === this.pending.peek()) scheduleFlush(this);
+  }
+
+  flush(): void {
+    if (this.closed) return;
+    const replies: Buffer[] = [];
+    let bytes = 0;
+    let closeNow = false;
+    // A client that does not read gets no more than MAX_UNWRITTEN_BYTES queued on its socket.
+    const room = MAX_UNWRITTEN_BYTES - this.socket.writableLength;
+    for (let head = this.pending.peek(); head !== undefined && head.done && bytes < room; head = this.pending.peek()) {
+      this.pending.shift();
+      replies.push(head.reply!);
+      bytes += head.reply!.length;
+      if (head.closeAfterReply) {
+        closeNow = true;
+        break;
+      }
+    }
+    if (replies.length > 0) this.socket.write(replies.length === 1 ? replies[0]! : Buffer.concat(replies, bytes));
+    if (closeNow || (this.closing && this.pending.length === 0)) {
+      this.closed = true;
+      this.socket.end();
+      return;
+    }
+    this.resumeIfRoom();
+  }
+
+  /** True while the client may have more requests read and forwarded. */
+  get hasRoom(): boolean {
+    return this.pending.length < MAX_PENDING_REQUESTS;
+  }
+
+  /** Writes what is ready and closes (shutdown). */
+  close(): void {
+    this.flush();
+    if (!this.closed) this.socket.end();
+    this.closed = true;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closing) return;
+    if (this.partial === null) {
+      this.partial = [chunk];
+      this.partialBytes = chunk.length;
+    } else {
+      this.partial.push(chunk);
+      this.partialBytes += chunk.length;
+    }
+    if (this.partialBytes >= this.need) this.processInput();
+  }
+
+  /** Hands the buffered bytes to the handler, which stops at an incomplete request or when the client has no room. */
+  private processInput(): void {
+    const parts = this.partial;
+    if (parts === null || this.closing) return;
+    const buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts, this.partialBytes);
+    this.partial = null;
+    this.partialBytes = 0;
+    this.need = 0;
+    const stop = this.handler.handle(this, buf, 0);
+    if (stop < buf.length && !this.closing) {
+      this.partial = [buf.subarray(stop)];
+      this.partialBytes = buf.length - stop;
+      this.need = this.hasRoom ? this.handler.need : 0;
+    }
+    if (!this.hasRoom) this.pause();
+  }
+
+  private stopReading(): void {
+    this.closing = true;
+    this.partial = null;
+  }
+
+  private pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.socket.pause();
+  }
+
+  private resumeIfRoom(): void {
+    if (!this.paused || this.closed || this.pending.length * 2 >= MAX_PENDING_REQUESTS) return;
+    this.paused = false;
+    this.socket.resume();
+    if (this.partial !== null && this.partialBytes >= this.need) this.processInput();
+  }
+
+  private onEnd(): void {
+    this.poolStats.client_eof++;
+    if (this.partial !== null) logDebug(`client ${this.remoteAddress}: discarding an incomplete request at EOF`);
+    this.stopReading();
+    if (this.pending.length === 0) this.flush();
+  }
+
+  private onError(err: Error): void {
+    this.poolStats.client_err++;
+    logInfo(`client ${this.remoteAddress}: ${err.message}`);
+  }
+
+  private onClose(): void {
+    this.closed = true;
+    this.poolStats.client_connections--;
+    connectionClosed();
+  }
+}

@@ -1,0 +1,174 @@
+// Turns parsed Redis requests into routed requests: forwarded as the client's bytes to the
+// server owning the key, split across servers and merged for multi-key commands, or answered
+// by the proxy itself.
+import type { ClientConnection, RequestHandler } from './client-connection.js';
+import { Request } from './request.js';
+import type { Pool } from './pool.js';
+import { answerLocally, type ProxyInfo } from './redis-local.js';
+import { ParsedRequest, ParseStatus } from '../protocol/redis/request-parser.js';
+import { lookupCommand, Route, type CommandSpec } from '../protocol/redis/commands.js';
+import { errorReply } from '../protocol/redis/resp.js';
+import { logNotice } from '../log/logger.js';
+
+const NOAUTH = errorReply('NOAUTH Authentication required');
+const ALLOWED_BEFORE_AUTH = new Set(['auth', 'hello', 'quit']);
+
+export class RedisHandler implements RequestHandler {
+  need = 0;
+  private readonly parsed = new ParsedRequest();
+  private serverOfKey = new Int32Array(64);
+
+  constructor(private readonly pool: Pool, private readonly info: ProxyInfo) {}
+
+  handle(client: ClientConnection, buf: Buffer, start: number): number {
+    const parsed = this.parsed;
+    let pos = start;
+    while (pos < buf.length && client.hasRoom) {
+      const status = parsed.parse(buf, pos);
+      if (status === ParseStatus.Incomplete) {
+        this.need = parsed.need;
+        return pos;
+      }
+      if (status === ParseStatus.Invalid) {
+        client.protocolError(parsed.error);
+        return buf.length;
+      }
+      this.dispatch(client, buf, pos, parsed.end);
+      pos = parsed.end;
+      if (client.isClosing) return buf.length;
+    }
+    return pos;
+  }
+
+  private dispatch(client: ClientConnection, buf: Buffer, start: number, end: number): void {
+    const parsed = this.parsed;
+    const argc = parsed.argc;
+    const spec = lookupCommand(buf, parsed.argStart[0]!, parsed.argEnd[0]!);
+    if (spec === undefined) {
+      this.unsupported(client, buf);
+      return;
+    }
+    if (this.pool.config.redisAuth !== null && !client.authenticated && !ALLOWED_BEFORE_AUTH.has(spec.name)) {
+      client.reply(NOAUTH);
+      return;
+    }
+    switch (spec.route) {
+      case Route.FixedKey:
+        if (argc !== spec.arity) return wrongArguments(client, spec);
+        return this.forward(client, buf, start, end, 1);
+      case Route.VariadicKey:
+        if (argc < 2) return wrongArguments(client, spec);
+        return this.forward(client, buf, start, end, 1);
+      case Route.MultiKey:
+        if (argc < 2) return wrongArguments(client, spec);
+        return this.forwardKeys(client, buf, start, end, spec, 1);
+      case Route.KeyValuePairs:
+        if (argc < 3 || argc % 2 === 0) return wrongArguments(client, spec);
+        return this.forwardKeys(client, buf, start, end, spec, 2);
+      case Route.Eval:
+        return this.forwardEval(client, buf, start, end, spec);
+      case Route.AnyServer:
+        return this.forwardTo(client, this.pool.serverForKey(buf, 0, 0), buf.subarray(start, end));
+      case Route.Local:
+        return answerLocally(spec.name, client, buf, parsed, this.pool.config, this.info);
+    }
+  }
+
+  private forward(client: ClientConnection, buf: Buffer, start: number, end: number, keyArg: number): void {
+    const server = this.pool.serverForKey(buf, this.parsed.argStart[keyArg]!, this.parsed.argEnd[keyArg]!);
+    this.forwardTo(client, server, buf.subarray(start, end));
+  }
+
+  private forwardTo(client: ClientConnection, server: Pool['servers'][number], data: Buffer): void {
+    const request = new Request(client, data);
+    client.enqueue(request);
+    server.connection().send(request);
+  }
+
+  /** EVAL script numkeys key ...: routed by its first key. */
+  private forwardEval(client: ClientConnection, buf: Buffer, start: number, end: number, spec: CommandSpec): void {
+    const parsed = this.parsed;
+    if (parsed.argc < 3) return wrongArguments(client, spec);
+    const numKeys = Number(buf.toString('latin1', parsed.argStart[2]!, parsed.argEnd[2]!));
+    if (!Number.isInteger(numKeys) || numKeys < 0) {
+      client.reply(errorReply('ERR value is not an integer or out of range'));
+    } else if (numKeys === 0) {
+      client.reply(errorReply(`ERR nutcracker cannot route ${spec.name.toUpperCase()} without a key: numkeys must be at least 1`));
+    } else if (parsed.argc < 3 + numKeys) {
+      client.reply(errorReply("ERR Number of keys can't be greater than number of args"));
+    } else {
+      this.forward(client, buf, start, end, 3);
+    }
+  }
+
+  /**
+   * MGET/DEL/UNLINK/EXISTS/TOUCH (step 1) and MSET (step 2): sent whole when every key lives on
+   * one server, otherwise split into one request per server whose replies are merged in key order.
+   */
+  private forwardKeys(client: ClientConnection, buf: Buffer, start: number, end: number, spec: CommandSpec, step: number): void {
+    const parsed = this.parsed;
+    const keyCount = (parsed.argc - 1) / step;
+    if (this.serverOfKey.length < keyCount) this.serverOfKey = new Int32Array(keyCount * 2);
+    const serverOfKey = this.serverOfKey;
+    let sameServer = true;
+    for (let k = 0; k < keyCount; k++) {
+      const arg = 1 + k * step;
+      serverOfKey[k] = this.pool.serverIndexForKey(buf, parsed.argStart[arg]!, parsed.argEnd[arg]!);
+      if (serverOfKey[k] !== serverOfKey[0]) sameServer = false;
+    }
+    if (sameServer) {
+      this.forwardTo(client, this.pool.servers[serverOfKey[0]!]!, buf.subarray(start, end));
+      return;
+    }
+    const positionsByServer = new Map<number, number[]>();
+    for (let k = 0; k < keyCount; k++) {
+      const positions = positionsByServer.get(serverOfKey[k]!);
+      if (positions === undefined) positionsByServer.set(serverOfKey[k]!, [k]);
+      else positions.push(k);
+    }
+    const parent = new Request(client, buf.subarray(start, end));
+    const fragments: Request[] = [];
+    const targets: number[] = [];
+    for (const [serverIndex, positions] of positionsByServer) {
+      const fragment = new Request(null, encodeFragment(buf, parsed, positions, step));
+      fragment.keyPositions = positions;
+      fragments.push(fragment);
+      targets.push(serverIndex);
+    }
+    parent.splitInto(fragments, spec.merge, keyCount);
+    client.enqueue(parent);
+    this.pool.stats.fragments += fragments.length;
+    for (let i = 0; i < fragments.length; i++) this.pool.servers[targets[i]!]!.connection().send(fragments[i]!);
+  }
+
+  private unsupported(client: ClientConnection, buf: Buffer): void {
+    const name = buf.toString('utf8', this.parsed.argStart[0]!, this.parsed.argEnd[0]!);
+    logNotice(`parsed unsupported command '${name}' from client ${client.remoteAddress} of pool '${this.pool.name}'`);
+    client.reply(errorReply(`ERR unknown or unsupported command '${name}': nutcracker cannot route it to a shard`));
+  }
+}
+
+function wrongArguments(client: ClientConnection, spec: CommandSpec): void {
+  client.reply(errorReply(`ERR wrong number of arguments for '${spec.name}' command`));
+}
+
+/** The command name and, for each key position, its `step` arguments, as one RESP request. */
+function encodeFragment(buf: Buffer, parsed: ParsedRequest, positions: readonly number[], step: number): Buffer {
+  const args = [0];
+  for (const position of positions) for (let j = 0; j < step; j++) args.push(1 + position * step + j);
+  const header = `*${args.length}\r\n`;
+  let size = header.length;
+  for (const arg of args) {
+    const length = parsed.argEnd[arg]! - parsed.argStart[arg]!;
+    size += 1 + String(length).length + 2 + length + 2;
+  }
+  const out = Buffer.allocUnsafe(size);
+  let pos = out.write(header, 0, 'latin1');
+  for (const arg of args) {
+    const argStart = parsed.argStart[arg]!;
+    const argEnd = parsed.argEnd[arg]!;
+    pos += out.write(`$${argEnd - argStart}\r\n`, pos, 'latin1');
+    pos += buf.copy(out, pos, argStart, argEnd + 2);
+  }
+  return out;
+}

@@ -1,0 +1,151 @@
+// Commands the proxy answers itself: what it can answer truthfully for all shards at once
+// (PING, ECHO, QUIT, AUTH, SELECT of the pool's database, INFO about the proxy, CLIENT names,
+// HELLO 2), so that popular clients connect with their default options.
+import type { ClientConnection } from './client-connection.js';
+import type { ParsedRequest } from '../protocol/redis/request-parser.js';
+import type { PoolConfig } from '../config/types.js';
+import { bulkString, errorReply, integerReply, NIL_REPLY, OK_REPLY, PONG_REPLY } from '../protocol/redis/resp.js';
+
+/** Facts about the running proxy that INFO and HELLO report. */
+export interface ProxyInfo {
+  readonly version: string;
+  readonly startedAt: number;
+  readonly clientCount: () => number;
+}
+
+type Args = { readonly count: number; text(index: number): string; raw(index: number): Buffer };
+
+export function answerLocally(
+  name: string,
+  client: ClientConnection,
+  buf: Buffer,
+  parsed: ParsedRequest,
+  pool: PoolConfig,
+  info: ProxyInfo,
+): void {
+  const args: Args = {
+    count: parsed.argc,
+    text: (index) => buf.toString('utf8', parsed.argStart[index]!, parsed.argEnd[index]!),
+    raw: (index) => buf.subarray(parsed.argStart[index]!, parsed.argEnd[index]!),
+  };
+  const reply = answer(name, args, client, pool, info);
+  client.reply(reply, name === 'quit');
+}
+
+function answer(name: string, args: Args, client: ClientConnection, pool: PoolConfig, info: ProxyInfo): Buffer {
+  switch (name) {
+    case 'ping':
+      if (args.count === 1) return PONG_REPLY;
+      return args.count === 2 ? bulkString(Buffer.from(args.raw(1))) : wrongArguments(name);
+    case 'echo':
+      return args.count === 2 ? bulkString(Buffer.from(args.raw(1))) : wrongArguments(name);
+    case 'quit':
+      return OK_REPLY;
+    case 'select':
+      return args.count === 2 ? select(args.text(1), pool) : wrongArguments(name);
+    case 'auth':
+      if (args.count < 2 || args.count > 3) return wrongArguments(name);
+      return authenticate(client, pool, args.count === 3 ? args.text(1) : 'default', args.text(args.count - 1));
+    case 'info':
+      return bulkString(infoText(pool, info));
+    case 'client':
+      return clientCommand(args, client);
+    case 'hello':
+      return hello(args, client, pool, info);
+    default:
+      return errorReply(`ERR unknown command '${name}'`);
+  }
+}
+
+function wrongArguments(name: string): Buffer {
+  return errorReply(`ERR wrong number of arguments for '${name}' command`);
+}
+
+function select(db: string, pool: PoolConfig): Buffer {
+  if (db === String(pool.redisDb)) return OK_REPLY;
+  return errorReply(`ERR SELECT ${db} is not supported by nutcracker: pool '${pool.name}' serves database ` +
+    `${pool.redisDb} only (set redis_db in its configuration)`);
+}
+
+function authenticate(client: ClientConnection, pool: PoolConfig, user: string, password: string): Buffer {
+  if (pool.redisAuth === null) return errorReply('ERR Client sent AUTH, but no password is set');
+  client.authenticated = user === 'default' && password === pool.redisAuth;
+  return client.authenticated ? OK_REPLY : errorReply('ERR invalid password');
+}
+
+function clientCommand(args: Args, client: ClientConnection): Buffer {
+  if (args.count < 2) return wrongArguments('client');
+  const sub = args.text(1).toLowerCase();
+  switch (sub) {
+    case 'setname':
+      if (args.count !== 3) return wrongArguments('client|setname');
+      if (/[\s]/.test(args.text(2))) return errorReply('ERR Client names cannot contain spaces, newlines or special characters.');
+      client.name = args.text(2) === '' ? null : args.text(2);
+      return OK_REPLY;
+    case 'getname':
+      return client.name === null ? NIL_REPLY : bulkString(client.name);
+    case 'setinfo':
+      if (args.count !== 4) return wrongArguments('client|setinfo');
+      if (!['lib-name', 'lib-ver'].includes(args.text(2).toLowerCase())) {
+        return errorReply(`ERR Unrecognized option '${args.text(2)}'`);
+      }
+      return OK_REPLY;
+    case 'id':
+      return integerReply(client.id);
+    default:
+      return errorReply(`ERR CLIENT ${sub.toUpperCase()} is not supported by nutcracker (supported: SETNAME, GETNAME, SETINFO, ID)`);
+  }
+}
+
+/** HELLO [protover [AUTH user pass] [SETNAME name]]: RESP2 only. */
+function hello(args: Args, client: ClientConnection, pool: PoolConfig, info: ProxyInfo): Buffer {
+  if (args.count >= 2 && args.text(1) !== '2') {
+    return /^[0-9]+$/.test(args.text(1))
+      ? errorReply('NOPROTO sorry, this protocol version is not supported.')
+      : errorReply('ERR Protocol version is not an integer or out of range');
+  }
+  for (let i = 2; i < args.count; i++) {
+    const option = args.text(i).toLowerCase();
+    if (option === 'auth' && i + 2 < args.count) {
+      const reply = authenticate(client, pool, args.text(i + 1), args.text(i + 2));
+      if (!client.authenticated) return reply;
+      i += 2;
+    } else if (option === 'setname' && i + 1 < args.count) {
+      client.name = args.text(++i);
+    } else {
+      return errorReply(`ERR Syntax error in HELLO option '${args.text(i)}'`);
+    }
+  }
+  if (pool.redisAuth !== null && !client.authenticated) return errorReply('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
+  const fields: [string, string | number][] = [
+    ['server', 'nutcracker'], ['version', info.version], ['proto', 2], ['id', client.id],
+    ['mode', 'proxy'], ['role', 'master'],
+  ];
+  let reply = `*${fields.length * 2 + 2}\r\n`;
+  for (const [key, value] of fields) {
+    reply += `$${key.length}\r\n${key}\r\n`;
+    reply += typeof value === 'number' ? `:${value}\r\n` : `$${Buffer.byteLength(value)}\r\n${value}\r\n`;
+  }
+  return Buffer.from(`${reply}$7\r\nmodules\r\n*0\r\n`);
+}
+
+function infoText(pool: PoolConfig, info: ProxyInfo): string {
+  const uptime = Math.floor((Date.now() - info.startedAt) / 1000);
+  const lines = [
+    '# Server',
+    `nutcracker_version:${info.version}`,
+    'redis_mode:proxy',
+    `process_id:${process.pid}`,
+    `pool:${pool.name}`,
+    `servers:${pool.servers.length}`,
+    `uptime_in_seconds:${uptime}`,
+    '',
+    '# Clients',
+    `connected_clients:${info.clientCount()}`,
+    '',
+    '# Persistence',
+    'loading:0',
+    '',
+  ];
+  return lines.join('\r\n');
+}

@@ -1,0 +1,68 @@
+// The stats port: twemproxy's JSON to a plain TCP connection (nothing to send), the same JSON to
+// an HTTP GET, and Prometheus text at GET /metrics.
+import { createServer, type Server, type Socket } from 'node:net';
+import type { StatsSnapshot } from './report.js';
+import { logInfo } from '../log/logger.js';
+
+/** How long a new connection may take to show it speaks HTTP before it gets the plain JSON. */
+const HTTP_SNIFF_MS = 100;
+const MAX_HTTP_HEAD = 8192;
+
+export class StatsServer {
+  private readonly server: Server;
+
+  constructor(private readonly snapshot: StatsSnapshot) {
+    this.server = createServer((socket) => this.serve(socket));
+  }
+
+  listen(host: string, port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(new Error(`cannot listen for stats on ${host}:${port}: ${err.message}`));
+      this.server.once('error', onError);
+      this.server.listen({ host, port }, () => {
+        this.server.off('error', onError);
+        this.server.on('error', (err) => logInfo(`stats listener: ${err.message}`));
+        resolve();
+      });
+    });
+  }
+
+  close(): void {
+    this.server.close();
+  }
+
+  private serve(socket: Socket): void {
+    socket.on('error', () => socket.destroy());
+    let head = '';
+    const plain = setTimeout(() => this.sendPlain(socket), HTTP_SNIFF_MS);
+    socket.on('data', (chunk: Buffer) => {
+      head += chunk.toString('latin1');
+      if (!/^(GET|HEAD) /.test(head) && head.length >= 4) {
+        clearTimeout(plain);
+        this.sendPlain(socket);
+      } else if (head.includes('\r\n\r\n') || head.includes('\n\n') || head.length > MAX_HTTP_HEAD) {
+        clearTimeout(plain);
+        this.sendHttp(socket, head);
+      }
+    });
+    socket.on('close', () => clearTimeout(plain));
+  }
+
+  private sendPlain(socket: Socket): void {
+    if (!socket.writable) return;
+    socket.end(this.snapshot.toJson());
+  }
+
+  private sendHttp(socket: Socket, head: string): void {
+    if (!socket.writable) return;
+    const [method = 'GET', target = '/'] = head.split(/\s+/, 2);
+    const path = target.split('?')[0];
+    const metrics = path === '/metrics';
+    const body = metrics ? this.snapshot.toPrometheus() : `${this.snapshot.toJson()}\n`;
+    const type = metrics ? 'text/plain; version=0.0.4; charset=utf-8' : 'application/json';
+    const status = metrics || path === '/' || path === '/stats' ? '200 OK' : '404 Not Found';
+    const payload = status.startsWith('200') ? body : 'not found: try /, /stats or /metrics\n';
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: ${status.startsWith('200') ? type : 'text/plain'}\r\n` +
+      `Content-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${method === 'HEAD' ? '' : payload}`);
+  }
+}

@@ -1,0 +1,123 @@
+// Runs the real nutcracker command (the built CLI) on a config written for the test.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect } from 'node:net';
+import { freePort, waitFor } from './ports.js';
+
+export const NUTCRACKER_MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+export interface PoolSpec {
+  servers: string[];
+  options?: Record<string, string | number | boolean>;
+}
+
+/** YAML for pools named by key; each gets `listen` filled in with a free port. */
+export function poolsYaml(pools: Record<string, PoolSpec & { listen: string }>): string {
+  return Object.entries(pools).map(([name, pool]) => {
+    const options = { redis: true, ...pool.options };
+    const lines = [`${name}:`, `  listen: ${pool.listen}`];
+    for (const [key, value] of Object.entries(options)) lines.push(`  ${key}: ${typeof value === 'string' ? JSON.stringify(value) : value}`);
+    lines.push('  servers:', ...pool.servers.map((server) => `    - ${server}`));
+    return lines.join('\n');
+  }).join('\n') + '\n';
+}
+
+export class Nutcracker {
+  readonly dir = mkdtempSync(join(tmpdir(), 'nutcracker-test-'));
+  private process: ChildProcess | null = null;
+  output = '';
+
+  private constructor(readonly statsPort: number, readonly ports: Record<string, number>) {}
+
+  get confFile(): string {
+    return join(this.dir, 'nutcracker.yml');
+  }
+
+  get logFile(): string {
+    return join(this.dir, 'nutcracker.log');
+  }
+
+  get pid(): number {
+    return this.process?.pid ?? -1;
+  }
+
+  /** Starts nutcracker with one listener per pool and waits until every listener accepts. */
+  static async start(pools: Record<string, PoolSpec>, args: string[] = []): Promise<Nutcracker> {
+    const ports: Record<string, number> = {};
+    for (const name of Object.keys(pools)) ports[name] = await freePort();
+    const proxy = new Nutcracker(await freePort(), ports);
+    const withListen = Object.fromEntries(Object.entries(pools).map(([name, pool]) => [name, { ...pool, listen: `127.0.0.1:${ports[name]}` }]));
+    writeFileSync(proxy.confFile, poolsYaml(withListen));
+    await proxy.run(['-c', proxy.confFile, '-s', String(proxy.statsPort), '-a', '127.0.0.1', '-i', '100', ...args]);
+    return proxy;
+  }
+
+  async run(args: string[]): Promise<void> {
+    const child = spawn(process.execPath, [NUTCRACKER_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.process = child;
+    child.stdout!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    await waitFor('nutcracker listeners', async () => {
+      if (child.exitCode !== null) throw new Error(`nutcracker exited with ${child.exitCode}: ${this.output}`);
+      const ready = await Promise.all([...Object.values(this.ports), this.statsPort].map(accepts));
+      return ready.every(Boolean);
+    }, 10000);
+  }
+
+  port(pool: string): number {
+    return this.ports[pool]!;
+  }
+
+  signal(name: NodeJS.Signals): void {
+    this.process?.kill(name);
+  }
+
+  /** Stops it with SIGTERM (SIGKILL after 5 s) and returns the exit code. */
+  async stop(): Promise<number | null> {
+    const child = this.process;
+    this.process = null;
+    if (child === null) return null;
+    if (child.exitCode !== null) return child.exitCode;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+/** Reads the stats JSON from the stats port the way twemproxy exporters do: connect and read to EOF. */
+export function readStats(port: number): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    let text = '';
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    socket.on('end', () => {
+      try {
+        resolve(JSON.parse(text) as Record<string, unknown>);
+      } catch (err) {
+        reject(new Error(`stats were not JSON: ${text}: ${(err as Error).message}`));
+      }
+    });
+    socket.on('error', reject);
+  });
+}

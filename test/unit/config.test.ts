@@ -1,0 +1,471 @@
+// Configuration loading: both layouts, twemproxy's defaults and rules, and every kind of problem.
+import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig, parseConfig, type ConfigProblem } from '../../src/config/load.js';
+import type { PoolConfig } from '../../src/config/types.js';
+
+const FILE = 'test.yml';
+
+/** A classic redis pool named alpha, with extra option lines (each indented by two spaces). */
+function alpha(...options: string[]): string {
+  return ['alpha:', '  listen: 127.0.0.1:22121', '  redis: true', ...options.map((o) => `  ${o}`),
+    '  servers:', '   - 127.0.0.1:6379:1', ''].join('\n');
+}
+
+function onlyPool(text: string): PoolConfig {
+  const config = parseConfig(text, FILE);
+  assert.equal(config.pools.length, 1);
+  return config.pools[0]!;
+}
+
+function problemsOf(text: string): ConfigProblem[] {
+  try {
+    parseConfig(text, FILE);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    return error.problems;
+  }
+  assert.fail('expected the configuration to be refused');
+}
+
+/** Asserts that exactly one problem is reported, on `line`, about `key`, matching `pattern`. */
+function assertOneProblem(text: string, line: number, key: string, pattern: RegExp): ConfigProblem {
+  const problems = problemsOf(text);
+  assert.equal(problems.length, 1, `expected one problem, got:\n${problems.map((p) => p.message).join('\n')}`);
+  const problem = problems[0]!;
+  assert.deepEqual({ file: problem.file, line: problem.line, key: problem.key }, { file: FILE, line, key });
+  assert.match(problem.message, pattern);
+  return problem;
+}
+
+function shipped(name: string): string {
+  return fileURLToPath(new URL(`../../../conf/${name}`, import.meta.url));
+}
+
+describe('classic layout', () => {
+  it('reads a pool with twemproxy 0.5 defaults for every key', () => {
+    const pool = onlyPool(alpha());
+    assert.deepEqual(pool, {
+      name: 'alpha',
+      line: 1,
+      listen: { kind: 'tcp', host: '127.0.0.1', port: 22121, text: '127.0.0.1:22121' },
+      clientConnections: 0,
+      hash: 'fnv1a_64',
+      hashTag: null,
+      distribution: 'ketama',
+      timeout: null,
+      backlog: 512,
+      tcpKeepalive: false,
+      reuseport: false,
+      preconnect: false,
+      protocol: 'redis',
+      redisAuth: null,
+      redisDb: 0,
+      serverConnections: 1,
+      autoEjectHosts: false,
+      serverRetryTimeout: 30000,
+      serverFailureLimit: 2,
+      servers: [{ host: '127.0.0.1', port: 6379, weight: 1, name: '127.0.0.1:6379', pname: '127.0.0.1:6379:1', isUnix: false, line: 5 }],
+    });
+  });
+
+  it('defaults the global options', () => {
+    const config = parseConfig(alpha(), FILE);
+    assert.equal(config.file, FILE);
+    assert.deepEqual(config.global, { workerProcesses: 1, user: null, group: null, dnsServers: [] });
+  });
+
+  it('reads every twemproxy key', () => {
+    const pool = onlyPool(alpha(
+      'hash: murmur', 'hash_tag: "{}"', 'distribution: modula', 'timeout: 400', 'backlog: 1024',
+      'client_connections: 100', 'tcpkeepalive: true', 'reuseport: true', 'redis_auth: s3cret', 'redis_db: 3',
+      'preconnect: true', 'auto_eject_hosts: true', 'server_connections: 4', 'server_retry_timeout: 2000',
+      'server_failure_limit: 5'));
+    assert.equal(pool.hash, 'murmur');
+    assert.equal(pool.hashTag, '{}');
+    assert.equal(pool.distribution, 'modula');
+    assert.equal(pool.timeout, 400);
+    assert.equal(pool.backlog, 1024);
+    assert.equal(pool.clientConnections, 100);
+    assert.equal(pool.tcpKeepalive, true);
+    assert.equal(pool.reuseport, true);
+    assert.equal(pool.redisAuth, 's3cret');
+    assert.equal(pool.redisDb, 3);
+    assert.equal(pool.preconnect, true);
+    assert.equal(pool.autoEjectHosts, true);
+    assert.equal(pool.serverConnections, 4);
+    assert.equal(pool.serverRetryTimeout, 2000);
+    assert.equal(pool.serverFailureLimit, 5);
+  });
+
+  it('treats timeout 0 as no timeout, like twemproxy', () => {
+    assert.equal(onlyPool(alpha('timeout: 0')).timeout, null);
+  });
+
+  it('accepts quoted values, as twemproxy reads every value as text', () => {
+    const pool = onlyPool(alpha('timeout: "250"', 'preconnect: "true"', "redis_auth: '123'"));
+    assert.equal(pool.timeout, 250);
+    assert.equal(pool.preconnect, true);
+    assert.equal(pool.redisAuth, '123');
+  });
+
+  it('sorts servers by name as twemproxy does (shorter first, then bytewise)', () => {
+    const pool = onlyPool(['alpha:', '  listen: 127.0.0.1:22121', '  redis: true', '  servers:',
+      '   - 127.0.0.1:6381:1 server10', '   - 127.0.0.1:6380:1 server2', '   - 127.0.0.1:6379:1 server1', ''].join('\n'));
+    assert.deepEqual(pool.servers.map((s) => s.name), ['server1', 'server2', 'server10']);
+    assert.deepEqual(pool.servers.map((s) => s.line), [7, 6, 5]);
+  });
+
+  it('lists pools in twemproxy stats order: by name, shorter first, then bytewise', () => {
+    const pools = ['beta', 'alpha', 'z', 'aa'].map((name, i) =>
+      `${name}:\n  listen: 127.0.0.1:${22121 + i}\n  redis: true\n  servers:\n   - 127.0.0.1:6379:1\n`).join('');
+    assert.deepEqual(parseConfig(pools, FILE).pools.map((p) => p.name), ['z', 'aa', 'beta', 'alpha']);
+  });
+
+  it('reads a classic pool that happens to be named "pools"', () => {
+    const pool = onlyPool('pools:\n  listen: 127.0.0.1:22121\n  redis: true\n  servers:\n   - 127.0.0.1:6379:1\n');
+    assert.equal(pool.name, 'pools');
+  });
+});
+
+describe('extended layout', () => {
+  const extended = (global: string[], pools: string[]): string =>
+    ['global:', ...global.map((l) => `  ${l}`), 'pools:', ...pools.map((l) => `  ${l}`), ''].join('\n');
+  const beta = ['beta:', '  listen: 127.0.0.1:22122', '  protocol: redis', '  servers:', '   - 127.0.0.1:6380:1'];
+
+  it('reads global options and pools', () => {
+    const config = parseConfig(extended(['worker_processes: 1', 'user: nobody', 'group: nogroup', 'dns_servers: []'], beta), FILE);
+    assert.deepEqual(config.global, { workerProcesses: 1, user: 'nobody', group: 'nogroup', dnsServers: [] });
+    assert.equal(config.pools.length, 1);
+    assert.equal(config.pools[0]!.name, 'beta');
+    assert.equal(config.pools[0]!.line, 7);
+    assert.equal(config.pools[0]!.protocol, 'redis');
+  });
+
+  it('accepts pools: without global:, with global defaults', () => {
+    const config = parseConfig(['pools:', ...beta.map((l) => `  ${l}`), ''].join('\n'), FILE);
+    assert.deepEqual(config.global, { workerProcesses: 1, user: null, group: null, dnsServers: [] });
+    assert.equal(config.pools[0]!.listen.text, '127.0.0.1:22122');
+  });
+
+  it("resolves worker_processes 'auto' to the CPU count (refused while that is not 1)", () => {
+    const text = extended(['worker_processes: auto'], beta);
+    if (availableParallelism() === 1) {
+      assert.equal(parseConfig(text, FILE).global.workerProcesses, 1);
+    } else {
+      assertOneProblem(text, 2, 'worker_processes', new RegExp(`asks for ${availableParallelism()} processes \\('auto' is`));
+    }
+  });
+
+  it('refuses more than one worker process, and invalid counts', () => {
+    assertOneProblem(extended(['worker_processes: 4'], beta), 2, 'worker_processes', /not supported yet by this version/);
+    assertOneProblem(extended(['worker_processes: 0'], beta), 2, 'worker_processes', /must be 'auto' or a whole number >= 1, not '0'/);
+    assertOneProblem(extended(['worker_processes: many'], beta), 2, 'worker_processes', /must be 'auto' or a whole number/);
+  });
+
+  it('validates global dns_servers, and refuses a non-empty list as not supported yet', () => {
+    assertOneProblem(extended(['dns_servers:', '   - 10.0.0.2', '   - "[fd00::2]:53"', '   - 10.0.0.3:5353'], beta),
+      2, 'dns_servers', /is not supported yet by this version/);
+    const problems = problemsOf(extended(['dns_servers:', '   - dns.example.com', '   - 10.0.0.2:99999'], beta));
+    assert.deepEqual(problems.map((p) => p.line), [3, 4]);
+    assert.match(problems[0]!.message, /invalid nameserver 'dns\.example\.com': expected "ip" or "ip:port"/);
+  });
+
+  it('suggests the closest global key, and says where pool keys belong', () => {
+    assertOneProblem(extended(['worker_process: 1'], beta), 2, 'worker_process', /unknown \(did you mean 'worker_processes'\?\)/);
+    assertOneProblem(extended(['timeout: 100'], beta), 2, 'timeout', /is a pool option: put it in each pool under 'pools:'/);
+  });
+
+  it('refuses other top-level keys beside pools:', () => {
+    const poolsOnly = ['pools:', ...beta.map((l) => `  ${l}`), ''].join('\n');
+    assertOneProblem(poolsOnly + 'poolz: 1\n', 7, 'poolz', /unknown \(did you mean 'pools'\?\)/);
+    assertOneProblem(poolsOnly + 'alpha:\n  listen: 127.0.0.1:1\n', 7, 'alpha', /not allowed beside 'pools:'/);
+  });
+
+  it('reports a pools: or global: that is not a mapping', () => {
+    assertOneProblem('global: 1\npools:\n  a:\n    listen: 127.0.0.1:1\n    redis: true\n    servers:\n     - 127.0.0.1:2:1\n',
+      1, 'global', /'global' must be a mapping/);
+    assertOneProblem('global:\n  user: nobody\npools: x\n', 3, 'pools', /'pools' must be a mapping/);
+  });
+
+  it('explains a global: without pools: in the classic layout', () => {
+    assertOneProblem('global:\n  worker_processes: 1\n' + alpha(), 1, 'global', /'global:' needs a 'pools:' mapping beside it/);
+  });
+});
+
+describe('listen forms', () => {
+  const listen = (value: string): PoolConfig['listen'] => onlyPool(alpha().replace('127.0.0.1:22121', value)).listen;
+
+  it('reads host:port, [ipv6]:port, unbracketed ipv6 and host names', () => {
+    assert.deepEqual(listen('0.0.0.0:22121'), { kind: 'tcp', host: '0.0.0.0', port: 22121, text: '0.0.0.0:22121' });
+    assert.deepEqual(listen('"[::1]:22121"'), { kind: 'tcp', host: '::1', port: 22121, text: '[::1]:22121' });
+    assert.deepEqual(listen('::1:22121'), { kind: 'tcp', host: '::1', port: 22121, text: '::1:22121' });
+    assert.deepEqual(listen('localhost:6000'), { kind: 'tcp', host: 'localhost', port: 6000, text: 'localhost:6000' });
+  });
+
+  it('reads unix socket paths with and without octal permissions', () => {
+    assert.deepEqual(listen('/tmp/n.sock'), { kind: 'unix', path: '/tmp/n.sock', mode: null, text: '/tmp/n.sock' });
+    assert.deepEqual(listen('/tmp/n.sock 0666'), { kind: 'unix', path: '/tmp/n.sock', mode: 0o666, text: '/tmp/n.sock 0666' });
+    assert.deepEqual(listen('/tmp/n.sock 700'), { kind: 'unix', path: '/tmp/n.sock', mode: 0o700, text: '/tmp/n.sock 700' });
+  });
+
+  it('refuses malformed listen values with the reason', () => {
+    const refuse = (value: string, pattern: RegExp): ConfigProblem =>
+      assertOneProblem(alpha().replace('127.0.0.1:22121', value), 2, 'listen', pattern);
+    refuse('127.0.0.1', /has no port/);
+    refuse('127.0.0.1:0', /invalid port '0': ports are 1\.\.65535/);
+    refuse('127.0.0.1:65536', /invalid port '65536'/);
+    refuse('127.0.0.1:http', /invalid port 'http'/);
+    refuse('":22121"', /has no host: use 0\.0\.0\.0/);
+    refuse('/tmp/n.sock 0888', /invalid socket permissions '0888'/);
+    refuse('/tmp/n.sock 1777', /invalid socket permissions '1777'/);
+    refuse('/tmp/n.sock rw', /invalid socket permissions 'rw'/);
+  });
+
+  it('refuses two pools on one listen address, however it is written', () => {
+    const pool = (name: string, address: string): string => `${name}:\n  listen: ${address}\n  redis: true\n  servers:\n   - 127.0.0.1:6379:1\n`;
+    const problem = assertOneProblem(pool('a', '"[::1]:22121"') + pool('b', '::1:22121'), 6, 'listen',
+      /pool 'b' listens on '::1:22121', like pool 'a' \(line 1\)/);
+    assert.match(problem.message, /give each pool its own listen address/);
+    assertOneProblem(pool('a', '/tmp/x.sock') + pool('b', '/tmp/x.sock 0600'), 6, 'listen', /like pool 'a'/);
+  });
+});
+
+describe('validation problems', () => {
+  it('suggests the closest key for a misspelt one', () => {
+    const problem = assertOneProblem(alpha('auto_reject_hosts: true'), 4, 'auto_reject_hosts',
+      /key 'auto_reject_hosts' in pool 'alpha' is unknown \(did you mean 'auto_eject_hosts'\?\)/);
+    assert.equal(new ConfigError([problem]).message,
+      "test.yml:4: key 'auto_reject_hosts' in pool 'alpha' is unknown (did you mean 'auto_eject_hosts'?)");
+    assertOneProblem(alpha('Listen: 127.0.0.1:1'), 4, 'Listen', /did you mean 'listen'/);
+    assertOneProblem(alpha('tiemout: 5'), 4, 'tiemout', /did you mean 'timeout'/);
+  });
+
+  it('makes no wild guess for a key far from every known one', () => {
+    const problem = assertOneProblem(alpha('colour: blue'), 4, 'colour', /is unknown$/);
+    assert.doesNotMatch(problem.message, /did you mean/);
+  });
+
+  it('says where a global key belongs when it is written in a pool', () => {
+    assertOneProblem(alpha('worker_processes: 2'), 4, 'worker_processes', /belongs under 'global:'/);
+  });
+
+  it('accepts only true and false as booleans, as twemproxy does', () => {
+    assertOneProblem(alpha('preconnect: yes'), 4, 'preconnect', /must be true or false, not 'yes'/);
+    assertOneProblem(alpha('tcpkeepalive: True'), 4, 'tcpkeepalive', /must be true or false, not 'True'/);
+    assertOneProblem(alpha('auto_eject_hosts: 1'), 4, 'auto_eject_hosts', /must be true or false/);
+  });
+
+  it('accepts only decimal digits as numbers, and checks ranges', () => {
+    assertOneProblem(alpha('timeout: -1'), 4, 'timeout', /must be a whole number of milliseconds >= 0, not '-1'/);
+    assertOneProblem(alpha('backlog: 1e3'), 4, 'backlog', /must be a whole number >= 0, not '1e3'/);
+    assertOneProblem(alpha('redis_db: 0x1'), 4, 'redis_db', /not '0x1'/);
+    assertOneProblem(alpha('server_retry_timeout: 3000000000'), 4, 'server_retry_timeout', /not '3000000000'/);
+    assertOneProblem(alpha('server_connections: 0'), 4, 'server_connections', /must be a whole number of connections >= 1, not '0'/);
+  });
+
+  it('refuses an empty value or a list where one value is expected', () => {
+    assertOneProblem(alpha('hash:'), 4, 'hash', /key 'hash' in pool 'alpha' has no value/);
+    assertOneProblem(alpha('timeout:', '  - 1'), 4, 'timeout', /must be a single value, not a list/);
+  });
+
+  it('names the valid hashes and distributions, with the closest one', () => {
+    assertOneProblem(alpha('hash: fnv1a64'), 4, 'hash', /must be one of one_at_a_time, .*jenkins, not 'fnv1a64' \(did you mean 'fnv1a_64'\?\)/);
+    assertOneProblem(alpha('distribution: ketema'), 4, 'distribution', /must be one of ketama, modula, random, not 'ketema' \(did you mean 'ketama'\?\)/);
+  });
+
+  it('checks hash_tag: two characters, quoted', () => {
+    assertOneProblem(alpha('hash_tag: "{"'), 4, 'hash_tag', /must be exactly two characters/);
+    assertOneProblem(alpha('hash_tag: "{{}}"'), 4, 'hash_tag', /must be exactly two characters/);
+    assertOneProblem(alpha('hash_tag: {}'), 4, 'hash_tag', /must be quoted: write hash_tag: "\{\}"/);
+    assert.equal(onlyPool(alpha('hash_tag: $$')).hashTag, '$$');
+  });
+
+  it('refuses a key written twice in a pool, and a pool name written twice', () => {
+    assertOneProblem(alpha('timeout: 1', 'timeout: 2'), 5, 'timeout', /appears twice \(first on line 4\)/);
+    const problems = problemsOf(alpha() + alpha().replace('22121', '22122'));
+    assert.equal(problems.length, 1);
+    assert.deepEqual([problems[0]!.line, problems[0]!.key], [6, 'alpha']);
+    assert.match(problems[0]!.message, /key 'alpha' in the top level appears twice \(first on line 1\)/);
+  });
+
+  it('refuses servers with the same name, as twemproxy does', () => {
+    const text = alpha().replace('   - 127.0.0.1:6379:1', '   - 127.0.0.1:6379:1\n   - 127.0.0.1:6379:2');
+    assertOneProblem(text, 6, 'servers', /second server named '127\.0\.0\.1:6379' \(first on line 5\)/);
+    const named = alpha().replace('   - 127.0.0.1:6379:1', '   - 127.0.0.1:6379:1 a\n   - 127.0.0.1:6380:1 a');
+    assertOneProblem(named, 6, 'servers', /second server named 'a'/);
+  });
+
+  it('reports each bad servers entry on its own line', () => {
+    const text = alpha().replace('   - 127.0.0.1:6379:1', '   - 127.0.0.1:6379\n   - 127.0.0.1:6380:0\n   - 127.0.0.1:6381:1');
+    const problems = problemsOf(text);
+    assert.deepEqual(problems.map((p) => [p.line, p.key]), [[5, 'servers'], [6, 'servers']]);
+    assert.match(problems[0]!.message, /has an entry '127\.0\.0\.1:6379' which has/);
+    assert.match(problems[1]!.message, /zero weight/);
+  });
+
+  it('names the pool when listen or servers is missing or empty', () => {
+    assertOneProblem('alpha:\n  redis: true\n  servers:\n   - 127.0.0.1:6379:1\n', 1, 'listen', /pool 'alpha' has no 'listen' key/);
+    assertOneProblem('alpha:\n  listen: 127.0.0.1:22121\n  redis: true\n', 1, 'servers', /pool 'alpha' has no 'servers' key/);
+    assertOneProblem('alpha:\n  listen: 127.0.0.1:22121\n  redis: true\n  servers: []\n', 4, 'servers', /is an empty list/);
+    assertOneProblem('alpha:\n  listen: 127.0.0.1:22121\n  redis: true\n  servers: 127.0.0.1:6379:1\n', 4, 'servers', /must be a list/);
+  });
+
+  it('refuses a pool that is not a mapping', () => {
+    assertOneProblem(alpha() + 'beta: 127.0.0.1:22122\n', 6, 'beta', /pool 'beta' must be a mapping/);
+  });
+
+  it('lists every problem at once, in file order', () => {
+    const text = ['alpha:', '  listen: 127.0.0.1', '  redis: maybe', '  hsah: crc32', '  servers:', '   - 127.0.0.1:6379:1',
+      'beta:', '  redis: true', '  timeout: soon', ''].join('\n');
+    const problems = problemsOf(text);
+    assert.deepEqual(problems.map((p) => [p.line, p.key]),
+      [[2, 'listen'], [3, 'redis'], [4, 'hsah'], [7, 'listen'], [7, 'servers'], [9, 'timeout']]);
+    try {
+      parseConfig(text, FILE);
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      assert.equal(error.message.split('\n').length, 6);
+      assert.ok(error.message.split('\n').every((line) => line.startsWith('test.yml:')));
+    }
+  });
+});
+
+describe('protocol: redis only, for now', () => {
+  it('accepts protocol: redis in place of redis: true, and both together', () => {
+    assert.equal(onlyPool(alpha().replace('redis: true', 'protocol: redis')).protocol, 'redis');
+    assert.equal(onlyPool(alpha('protocol: redis')).protocol, 'redis');
+  });
+
+  it('refuses a pool without redis: (twemproxy means memcached), saying so', () => {
+    assertOneProblem(alpha().replace('  redis: true\n', ''), 1, 'redis',
+      /pool 'alpha' has no 'redis' key, which in twemproxy means a memcached pool: memcached pools are not supported yet by this version: add `redis: true`/);
+  });
+
+  it('refuses redis: false as memcached', () => {
+    assertOneProblem(alpha().replace('redis: true', 'redis: false'), 3, 'redis',
+      /memcached pools are not supported yet by this version: set `redis: true`/);
+  });
+
+  it('refuses protocol memcache and tcp as not supported yet', () => {
+    assertOneProblem(alpha().replace('redis: true', 'protocol: memcache'), 3, 'protocol', /'protocol: memcache' is not supported yet by this version/);
+    assertOneProblem(alpha().replace('redis: true', 'protocol: tcp'), 3, 'protocol', /'protocol: tcp' is not supported yet by this version/);
+    assertOneProblem(alpha().replace('redis: true', 'protocol: http'), 3, 'protocol', /must be one of redis, memcache, tcp, not 'http'/);
+  });
+
+  it('refuses conflicting redis: and protocol:', () => {
+    assertOneProblem(alpha('protocol: tcp'), 4, 'protocol', /is 'tcp', which conflicts with 'redis: true' on line 3/);
+    assertOneProblem(alpha().replace('redis: true', 'redis: false') + '', 3, 'redis', /memcached/);
+    assertOneProblem(alpha('protocol: memcache'), 4, 'protocol', /conflicts with 'redis: true'/);
+  });
+
+  it('allows redis_auth only in a redis pool, as twemproxy does', () => {
+    const problems = problemsOf(alpha('redis_auth: pw').replace('redis: true', 'redis: false'));
+    assert.deepEqual(problems.map((p) => [p.line, p.key]), [[3, 'redis'], [4, 'redis_auth']]);
+    assert.match(problems[1]!.message, /only valid in a redis pool/);
+  });
+});
+
+describe('keys whose behaviour is not built yet', () => {
+  const defaults = [
+    'latency_routing: false', 'latency_weight: 80', 'dns_resolve_interval: 30', 'dns_failure_threshold: 3',
+    'dns_cache_negative_ttl: 30', 'dns_expiration_minutes: 5', 'zone_aware: false', 'zone_weight: 25',
+    'zone_latency_threshold: 50000', 'cache_mode: false', 'connection_pooling: false', 'connection_warming: 0',
+    'connection_idle_timeout: 300', 'tls_enabled: false', 'tls_verify_peer: true', 'dns_servers: []',
+  ];
+
+  it('accepts each at its default value', () => {
+    assert.equal(onlyPool(alpha(...defaults)).name, 'alpha');
+  });
+
+  it('refuses each value that asks for the behaviour, naming the key', () => {
+    const asking = [
+      'latency_routing: true', 'latency_weight: 50', 'dns_resolve_interval: 0', 'dns_failure_threshold: 5',
+      'dns_cache_negative_ttl: 10', 'dns_expiration_minutes: 1', 'zone_aware: true', 'zone_weight: 10',
+      'zone_latency_threshold: 1000', 'cache_mode: true', 'connection_pooling: true', 'connection_warming: 2',
+      'connection_idle_timeout: 60', 'tls_enabled: true', 'tls_verify_peer: false', 'tls_ca_file: /etc/ca.pem',
+      'tls_server_name: cache.example.com',
+    ];
+    for (const option of asking) {
+      const key = option.split(':')[0]!;
+      assertOneProblem(alpha(option), 4, key, new RegExp(`key '${key}' in pool 'alpha' is not supported yet by this version`));
+    }
+  });
+
+  it('says how to keep the default', () => {
+    assertOneProblem(alpha('latency_routing: true'), 4, 'latency_routing', /remove it or set it to its default, false$/);
+    assertOneProblem(alpha('latency_weight: 50'), 4, 'latency_weight', /set it to its default, 80$/);
+  });
+
+  it('checks types and ranges before anything else', () => {
+    assertOneProblem(alpha('latency_weight: 101'), 4, 'latency_weight', /must be a whole number of percent from 0 to 100, not '101'/);
+    assertOneProblem(alpha('zone_aware: on'), 4, 'zone_aware', /must be true or false, not 'on'/);
+    assertOneProblem(alpha('dns_failure_threshold: 0'), 4, 'dns_failure_threshold', /failures >= 1/);
+    assertOneProblem(alpha('dns_servers:', '  - nope'), 5, 'dns_servers', /invalid nameserver 'nope'/);
+  });
+
+  it('wants a client certificate and its key together', () => {
+    const problems = problemsOf(alpha('tls_cert_file: /etc/c.pem'));
+    assert.deepEqual(problems.map((p) => p.key), ['tls_cert_file', 'tls_cert_file']);
+    assert.ok(problems.some((p) => /needs 'tls_key_file' too/.test(p.message)));
+  });
+
+  it('refuses a non-empty pool dns_servers list as not supported yet', () => {
+    assertOneProblem(alpha('dns_servers:', '  - 10.0.0.1:53'), 4, 'dns_servers', /not supported yet by this version/);
+  });
+});
+
+describe('file-level problems', () => {
+  it('reports YAML syntax errors with their line', () => {
+    const problems = problemsOf(alpha() + 'beta:\n  listen: "127.0.0.1:1\n');
+    assert.ok(problems.length >= 1);
+    assert.equal(problems[0]!.line, 8);
+    assert.match(problems[0]!.message, /YAML syntax error/);
+  });
+
+  it('accepts only one document', () => {
+    assertOneProblem(alpha() + '---\n' + alpha(), 6, '', /exactly one YAML document/);
+  });
+
+  it('refuses an empty file, a file without pools, or a top level that is not a mapping', () => {
+    assertOneProblem('', 0, '', /the file is empty/);
+    assertOneProblem('# nothing\n', 0, '', /the file is empty/);
+    assertOneProblem('- a\n- b\n', 1, '', /the file is a list/);
+    assertOneProblem('pools: {}\n', 0, '', /has no pools/);
+  });
+
+  it('reports an unreadable file without a line', () => {
+    assert.throws(() => loadConfig('/nonexistent/nutcracker.yml'), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual([error.problems[0]!.line, error.problems[0]!.file], [0, '/nonexistent/nutcracker.yml']);
+      assert.match(error.message, /^\/nonexistent\/nutcracker\.yml: cannot read the configuration file: ENOENT/);
+      return true;
+    });
+  });
+});
+
+describe('shipped configuration files', () => {
+  it('conf/nutcracker.yml: one redis pool on 127.0.0.1:22121 in front of 127.0.0.1:6379', () => {
+    const config = loadConfig(shipped('nutcracker.yml'));
+    assert.equal(config.pools.length, 1);
+    const pool = config.pools[0]!;
+    assert.deepEqual(pool.listen, { kind: 'tcp', host: '127.0.0.1', port: 22121, text: '127.0.0.1:22121' });
+    assert.equal(pool.protocol, 'redis');
+    assert.deepEqual(pool.servers.map((s) => s.pname), ['127.0.0.1:6379:1']);
+  });
+
+  it('conf/nutcracker.classic.yml loads', () => {
+    const config = loadConfig(shipped('nutcracker.classic.yml'));
+    assert.deepEqual(config.pools.map((p) => p.name), ['beta', 'alpha', 'epsilon']);
+    assert.equal(config.pools[0]!.hashTag, '{}');
+    assert.equal(config.pools[0]!.servers.length, 4);
+  });
+
+  it('conf/nutcracker.extended.yml loads', () => {
+    const config = loadConfig(shipped('nutcracker.extended.yml'));
+    assert.deepEqual(config.pools.map((p) => p.name), ['cache', 'sessions']);
+    assert.equal(config.global.workerProcesses, 1);
+  });
+});

@@ -33,6 +33,7 @@ export function parsePool(section: Section, name: string): PoolConfig | null {
   const servers = readServers(section);
   const protocol = readProtocol(section);
   const redisAuth = readRedisAuth(section, protocol);
+  refuseReuseport(section);
   const pool: Omit<PoolConfig, 'listen' | 'servers'> = {
     name,
     line: section.line,
@@ -44,7 +45,6 @@ export function parsePool(section: Section, name: string): PoolConfig | null {
     timeout: section.int('timeout', 0, MILLISECONDS) || null,
     backlog: section.int('backlog', 512, { min: 0 }),
     tcpKeepalive: section.bool('tcpkeepalive', false),
-    reuseport: section.bool('reuseport', false),
     preconnect: section.bool('preconnect', false),
     protocol,
     redisAuth,
@@ -109,6 +109,14 @@ function reportDuplicateServerNames(section: Section, servers: readonly ServerCo
     }
     section.problemAt('servers', server.line,
       `has a second server named '${server.name}' (first on line ${firstLine}): give each server a distinct host:port or name`);
+  }
+}
+
+/** SO_REUSEPORT cannot be set from Node.js 20, so `reuseport: true` is refused rather than ignored. */
+function refuseReuseport(section: Section): void {
+  if (section.bool('reuseport', false)) {
+    section.problem(section.entry('reuseport')!,
+      'is true, which is not supported: Node.js 20 cannot set SO_REUSEPORT; remove the key or set it to false');
   }
 }
 

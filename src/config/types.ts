@@ -49,7 +49,6 @@ export interface PoolConfig {
   timeout: number | null;
   backlog: number;
   tcpKeepalive: boolean;
-  reuseport: boolean;
   preconnect: boolean;
   protocol: ProtocolName;
   redisAuth: string | null;

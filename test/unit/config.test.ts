@@ -58,7 +58,6 @@ describe('classic layout', () => {
       timeout: null,
       backlog: 512,
       tcpKeepalive: false,
-      reuseport: false,
       preconnect: false,
       protocol: 'redis',
       redisAuth: null,
@@ -80,7 +79,7 @@ describe('classic layout', () => {
   it('reads every twemproxy key', () => {
     const pool = onlyPool(alpha(
       'hash: murmur', 'hash_tag: "{}"', 'distribution: modula', 'timeout: 400', 'backlog: 1024',
-      'client_connections: 100', 'tcpkeepalive: true', 'reuseport: true', 'redis_auth: s3cret', 'redis_db: 3',
+      'client_connections: 100', 'tcpkeepalive: true', 'reuseport: false', 'redis_auth: s3cret', 'redis_db: 3',
       'preconnect: true', 'auto_eject_hosts: true', 'server_connections: 4', 'server_retry_timeout: 2000',
       'server_failure_limit: 5'));
     assert.equal(pool.hash, 'murmur');
@@ -90,7 +89,6 @@ describe('classic layout', () => {
     assert.equal(pool.backlog, 1024);
     assert.equal(pool.clientConnections, 100);
     assert.equal(pool.tcpKeepalive, true);
-    assert.equal(pool.reuseport, true);
     assert.equal(pool.redisAuth, 's3cret');
     assert.equal(pool.redisDb, 3);
     assert.equal(pool.preconnect, true);
@@ -365,6 +363,13 @@ describe('protocol: redis only, for now', () => {
     const problems = problemsOf(alpha('redis_auth: pw').replace('redis: true', 'redis: false'));
     assert.deepEqual(problems.map((p) => [p.line, p.key]), [[3, 'redis'], [4, 'redis_auth']]);
     assert.match(problems[1]!.message, /only valid in a redis pool/);
+  });
+});
+
+describe('reuseport', () => {
+  it('accepts false and refuses true, which Node.js 20 cannot do', () => {
+    assert.equal(onlyPool(alpha('reuseport: false')).name, 'alpha');
+    assertOneProblem(alpha('reuseport: true'), 4, 'reuseport', /not supported: Node\.js 20 cannot set SO_REUSEPORT/);
   });
 });
 

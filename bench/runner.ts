@@ -1,0 +1,142 @@
+// Runs one scenario: starts its topology, measures what its entry asks for, stops everything.
+import { sleep } from '../test/helpers/ports.js';
+import { closeIdleClients, openIdleClients } from './idle-clients.js';
+import { readRssMb, sampleRssDuring, type RssSample } from './memory.js';
+import { stopChild } from './processes.js';
+import { runBenchmark, startLoop, type BenchmarkFigures, type Load } from './redis-benchmark.js';
+import type { MemoryRow, ScenarioResults, ThroughputRow } from './results.js';
+import type { Scenario } from './scenarios.js';
+import { median, slope } from './statistics.js';
+import { startTopology, targetsOf, type ProxyCommand, type ProxyTarget, type TargetName, type Topology } from './topology.js';
+
+export interface RunSettings {
+  /** Replaces every measured load's request count when set (--requests). */
+  requests: number | null;
+  /** Replaces every throughput scenario's repeat count when set (--repeat). */
+  repeat: number | null;
+  leakMs: number;
+  /** Open-file soft limit: idle connections beyond it cannot be opened. */
+  fileLimit: number;
+}
+
+/** One redis-benchmark run may take this long before it is stopped and the scenario fails. */
+const RUN_TIMEOUT_MS = 120000;
+/** Descriptors kept free for everything but the idle connections. */
+const FD_MARGIN = 256;
+const SETTLE_MS = 1000;
+const PEAK_SAMPLE_MS = 200;
+const LEAK_SAMPLE_MS = 2000;
+/** The leak slope ignores this first share of the run, where heaps and buffers grow to their working size. */
+const LEAK_WARMUP_SHARE = 0.2;
+
+export async function runScenario(scenario: Scenario, proxies: readonly ProxyCommand[], settings: RunSettings, dir: string): Promise<ScenarioResults> {
+  const topology = await startTopology(scenario.pool, proxies, dir);
+  try {
+    const { measure } = scenario;
+    switch (measure.kind) {
+      case 'throughput': {
+        if (measure.prefill !== undefined) await runBenchmark(topology.proxies[0]!.port, measure.prefill, RUN_TIMEOUT_MS);
+        const repeat = settings.repeat ?? scenario.repeat;
+        return { throughput: await measureThroughput(scenario.name, topology, withRequests(measure.load, settings), repeat), memory: [] };
+      }
+      case 'idle-memory':
+        return { throughput: [], memory: await measureIdleMemory(scenario.name, topology.proxies, measure.connections, settings.fileLimit) };
+      case 'load-memory':
+        return measureLoadMemory(scenario.name, topology.proxies, withRequests(measure.load, settings));
+      case 'leak':
+        return { throughput: [], memory: await measureLeak(scenario.name, topology.proxies, measure.load, settings.leakMs) };
+    }
+  } finally {
+    await topology.stop();
+  }
+}
+
+function withRequests(load: Load, settings: RunSettings): Load {
+  return settings.requests === null ? load : { ...load, requests: settings.requests };
+}
+
+/** Every target in turn, `repeat` times over (so that drift hits all alike); medians per test and target. */
+async function measureThroughput(scenario: string, topology: Topology, load: Load, repeat: number): Promise<ThroughputRow[]> {
+  const runs = new Map<string, Map<TargetName, BenchmarkFigures[]>>();
+  for (let i = 0; i < repeat; i++) {
+    for (const target of targetsOf(topology)) {
+      for (const figures of await runBenchmark(target.port, load, RUN_TIMEOUT_MS)) {
+        const byTarget = runs.get(figures.test) ?? new Map<TargetName, BenchmarkFigures[]>();
+        runs.set(figures.test, byTarget.set(target.name, [...byTarget.get(target.name) ?? [], figures]));
+      }
+    }
+  }
+  return [...runs].flatMap(([test, byTarget]) => [...byTarget].map(([target, figures]) => medianRow(scenario, test, target, figures)));
+}
+
+function medianRow(scenario: string, test: string, target: TargetName, figures: readonly BenchmarkFigures[]): ThroughputRow {
+  return {
+    scenario, test, target,
+    opsPerSec: median(figures.map((f) => f.opsPerSec)),
+    p50Ms: median(figures.map((f) => f.p50Ms)),
+    p99Ms: median(figures.map((f) => f.p99Ms)),
+    runs: figures.length,
+  };
+}
+
+async function measureIdleMemory(scenario: string, proxies: readonly ProxyTarget[], wanted: number, fileLimit: number): Promise<MemoryRow[]> {
+  const count = Math.min(wanted, fileLimit - FD_MARGIN);
+  const limited = count < wanted ? ` (not ${wanted}: ulimit -n is ${fileLimit})` : '';
+  const rows: MemoryRow[] = [];
+  for (const proxy of proxies) {
+    const startMb = readRssMb(proxy.pid);
+    const sockets = await openIdleClients(proxy.port, count);
+    await sleep(SETTLE_MS);
+    const endMb = readRssMb(proxy.pid);
+    closeIdleClients(sockets);
+    await sleep(SETTLE_MS);
+    const perConnectionKb = ((endMb - startMb) * 1024) / count;
+    rows.push({
+      scenario, target: proxy.name, startMb, endMb, peakMb: endMb, slopeMbPerMin: null,
+      note: `${count} idle connections${limited}, ${perConnectionKb.toFixed(1)} KB each`,
+    });
+  }
+  return rows;
+}
+
+async function measureLoadMemory(scenario: string, proxies: readonly ProxyTarget[], load: Load): Promise<ScenarioResults> {
+  const results: ScenarioResults = { throughput: [], memory: [] };
+  for (const proxy of proxies) {
+    const startMb = readRssMb(proxy.pid);
+    const { result: figures, samples } = await sampleRssDuring(proxy.pid, PEAK_SAMPLE_MS, () => runBenchmark(proxy.port, load, RUN_TIMEOUT_MS));
+    const endMb = readRssMb(proxy.pid);
+    const peakMb = Math.max(endMb, ...samples.map((sample) => sample.rssMb));
+    results.memory.push({ scenario, target: proxy.name, startMb, endMb, peakMb, slopeMbPerMin: null, note: `${load.requests} requests, peak sampled every ${PEAK_SAMPLE_MS} ms` });
+    results.throughput.push(...figures.map((f) => medianRow(scenario, f.test, proxy.name, [f])));
+  }
+  return results;
+}
+
+async function measureLeak(scenario: string, proxies: readonly ProxyTarget[], load: Load, durationMs: number): Promise<MemoryRow[]> {
+  const rows: MemoryRow[] = [];
+  for (const proxy of proxies) {
+    const loop = startLoop(proxy.port, load);
+    try {
+      const { samples } = await sampleRssDuring(proxy.pid, LEAK_SAMPLE_MS, () => sleep(durationMs));
+      if (loop.exitCode !== null) throw new Error(`redis-benchmark against ${proxy.name} exited with ${loop.exitCode} before the leak check ended`);
+      rows.push(leakRow(scenario, proxy, samples, durationMs));
+    } finally {
+      await stopChild(loop);
+    }
+  }
+  return rows;
+}
+
+function leakRow(scenario: string, proxy: ProxyTarget, samples: readonly RssSample[], durationMs: number): MemoryRow {
+  if (samples.length === 0) throw new Error(`no RSS sample of ${proxy.name} in ${durationMs} ms`);
+  const steady = samples.filter((sample) => sample.atMs >= durationMs * LEAK_WARMUP_SHARE);
+  const perMs = slope(steady.map((sample) => ({ x: sample.atMs, y: sample.rssMb })));
+  return {
+    scenario, target: proxy.name,
+    startMb: samples[0]!.rssMb,
+    endMb: samples[samples.length - 1]!.rssMb,
+    peakMb: Math.max(...samples.map((sample) => sample.rssMb)),
+    slopeMbPerMin: perMs * 60000,
+    note: `${samples.length} samples over ${(durationMs / 60000).toFixed(1)} min; slope after the first ${LEAK_WARMUP_SHARE * 100}%`,
+  };
+}

@@ -1,0 +1,126 @@
+// The benchmark's scenarios, one entry each: a pool shape and what is measured on it.
+import type { Load } from './redis-benchmark.js';
+import type { PoolShape } from './topology.js';
+
+export type Measure =
+  /** ops/s and latency for each target; `prefill` runs once through the proxy first, unmeasured. */
+  | { kind: 'throughput'; load: Load; prefill?: Load; baseline?: string }
+  /** The proxies' resident size with this many idle client connections open. */
+  | { kind: 'idle-memory'; connections: number }
+  /** The proxies' resident size before, during (peak) and after the load, and its throughput. */
+  | { kind: 'load-memory'; load: Load }
+  /** The proxies' resident size sampled under the load, looped for --leak-minutes. */
+  | { kind: 'leak'; load: Load };
+
+export interface Scenario {
+  name: string;
+  description: string;
+  pool: PoolShape;
+  /** Runs whose medians are reported (--repeat overrides it for throughput scenarios). */
+  repeat: number;
+  measure: Measure;
+}
+
+const ONE_SERVER: PoolShape = { shards: 1, servers: 1 };
+const FOUR_SHARDS: PoolShape = { shards: 4, servers: 4 };
+
+const FIFTY_CLIENTS = { clients: 50, pipeline: 1, valueSize: 3, keyspace: 100000, requests: 100000 };
+const GET_SET_50: Load = { ...FIFTY_CLIENTS, tests: 'set,get' };
+const PIPELINED_1K: Load = { ...GET_SET_50, pipeline: 16, valueSize: 1024, keyspace: 10000, requests: 500000 };
+const TEN_KEYS = Array.from({ length: 10 }, () => 'key:__rand_int__');
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'get-set-50',
+    description: 'SET then GET, 3-byte values, 50 clients, no pipelining',
+    pool: ONE_SERVER,
+    repeat: 3,
+    measure: { kind: 'throughput', load: GET_SET_50 },
+  },
+  {
+    name: 'get-set-50-p16',
+    description: 'SET then GET, 3-byte values, 50 clients, 16 requests per pipeline',
+    pool: ONE_SERVER,
+    repeat: 3,
+    measure: { kind: 'throughput', load: { ...GET_SET_50, pipeline: 16, requests: 1000000 } },
+  },
+  {
+    name: 'get-set-1',
+    description: 'SET then GET, 3-byte values, 1 client, no pipelining: the latency of one round trip',
+    pool: ONE_SERVER,
+    repeat: 3,
+    measure: { kind: 'throughput', load: { ...GET_SET_50, clients: 1, requests: 20000 } },
+  },
+  {
+    name: 'mset-10-4shards',
+    description: 'MSET of 10 random keys (3-byte values) over 4 shards, split and merged by the proxy; 50 clients',
+    pool: FOUR_SHARDS,
+    repeat: 1,
+    measure: {
+      kind: 'throughput',
+      load: { ...FIFTY_CLIENTS, keyspace: 10000, requests: 50000, command: ['MSET', ...TEN_KEYS.flatMap((key) => [key, 'xxx'])] },
+    },
+  },
+  {
+    name: 'mget-10-4shards',
+    description: 'MGET of 10 random keys over 4 shards, split and merged by the proxy; 50 clients (keys prefilled)',
+    pool: FOUR_SHARDS,
+    repeat: 1,
+    measure: {
+      kind: 'throughput',
+      load: { ...FIFTY_CLIENTS, keyspace: 10000, requests: 50000, command: ['MGET', ...TEN_KEYS] },
+      prefill: { ...FIFTY_CLIENTS, tests: 'set', pipeline: 16, keyspace: 10000, requests: 30000 },
+    },
+  },
+  {
+    name: 'large-values',
+    description: 'SET then GET, 16 KB values, 50 clients, no pipelining',
+    pool: ONE_SERVER,
+    repeat: 1,
+    measure: { kind: 'throughput', load: { ...GET_SET_50, valueSize: 16384, keyspace: 1000, requests: 20000 } },
+  },
+  {
+    name: 'ring-4',
+    description: 'SET then GET, 50 clients, 16 per pipeline, over a ring of 4 servers on 4 shards (baseline of ring-1000)',
+    pool: FOUR_SHARDS,
+    repeat: 1,
+    measure: { kind: 'throughput', load: { ...GET_SET_50, pipeline: 16, requests: 500000 } },
+  },
+  {
+    name: 'ring-1000',
+    description: 'as ring-4, with 1,000 servers on the ring (250 names per shard): the cost of routing over a large ring',
+    pool: { shards: 4, servers: 1000 },
+    repeat: 1,
+    measure: { kind: 'throughput', load: { ...GET_SET_50, pipeline: 16, requests: 500000 }, baseline: 'ring-4' },
+  },
+  {
+    name: 'memory-idle-10k',
+    description: 'resident size of each proxy with 10,000 idle client connections open',
+    pool: ONE_SERVER,
+    repeat: 1,
+    measure: { kind: 'idle-memory', connections: 10000 },
+  },
+  {
+    name: 'memory-pipelined-1k',
+    description: 'resident size of each proxy under 50 clients pipelining (16 deep) SET/GET of 1 KB values',
+    pool: ONE_SERVER,
+    repeat: 1,
+    measure: { kind: 'load-memory', load: PIPELINED_1K },
+  },
+  {
+    name: 'leak-check',
+    description: 'resident size sampled every 2 s under 50 clients pipelining 1 KB SET/GET for --leak-minutes',
+    pool: ONE_SERVER,
+    repeat: 1,
+    measure: { kind: 'leak', load: PIPELINED_1K },
+  },
+];
+
+/** The named scenarios in list order (all when none is named); throws on an unknown name. */
+export function selectScenarios(names: readonly string[]): Scenario[] {
+  const unknown = names.filter((name) => !SCENARIOS.some((scenario) => scenario.name === name));
+  if (unknown.length > 0) {
+    throw new Error(`unknown scenario ${unknown.join(', ')}: known are ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  }
+  return names.length === 0 ? [...SCENARIOS] : SCENARIOS.filter((scenario) => names.includes(scenario.name));
+}

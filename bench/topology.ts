@@ -1,0 +1,77 @@
+// What one scenario runs against: its redis-servers, and each proxy on its own copy of one pool config.
+import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { poolsYaml } from '../test/helpers/nutcracker.js';
+import { freePort } from '../test/helpers/ports.js';
+import type { RedisServer } from '../test/helpers/redis-server.js';
+import { startProxy, startRedisServer, stopChild, stopRedisServer } from './processes.js';
+
+/** `servers` lines on the ring, spread round robin over `shards` redis-servers. */
+export interface PoolShape {
+  shards: number;
+  servers: number;
+}
+
+export type ProxyName = 'nutcracker' | 'reference';
+export type TargetName = 'direct' | ProxyName;
+
+/** How to run a proxy: the command before its flags. */
+export interface ProxyCommand {
+  name: ProxyName;
+  command: readonly string[];
+}
+
+export interface Target {
+  name: TargetName;
+  port: number;
+}
+
+export interface ProxyTarget extends Target {
+  name: ProxyName;
+  pid: number;
+}
+
+export interface Topology {
+  /** redis-benchmark straight at the redis-server: only for a pool of one server on one shard. */
+  direct: Target | null;
+  proxies: ProxyTarget[];
+  stop(): Promise<void>;
+}
+
+export async function startTopology(shape: PoolShape, proxyCommands: readonly ProxyCommand[], dir: string): Promise<Topology> {
+  const shards: RedisServer[] = [];
+  const children: ChildProcess[] = [];
+  const stop = async () => {
+    await Promise.all(children.map(stopChild));
+    await Promise.all(shards.map(stopRedisServer));
+  };
+  try {
+    for (let i = 0; i < shape.shards; i++) shards.push(await startRedisServer());
+    const servers = serverLines(shape, shards);
+    const proxies: ProxyTarget[] = [];
+    for (const { name, command } of proxyCommands) {
+      const port = await freePort();
+      const configFile = join(dir, `${name}.yml`);
+      writeFileSync(configFile, poolsYaml({ bench: { listen: `127.0.0.1:${port}`, servers, options: { hash: 'fnv1a_64', distribution: 'ketama' } } }));
+      const child = await startProxy(command, configFile, port, join(dir, `${name}.log`));
+      children.push(child);
+      proxies.push({ name, port, pid: child.pid! });
+    }
+    const direct = shape.shards === 1 && shape.servers === 1 ? { name: 'direct' as const, port: shards[0]!.port } : null;
+    return { direct, proxies, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** redis-benchmark's targets in the order they run: direct first when there is one. */
+export function targetsOf(topology: Topology): Target[] {
+  return topology.direct === null ? topology.proxies : [topology.direct, ...topology.proxies];
+}
+
+/** Distinct names ("s0", "s1", ...) so that many lines may share one redis-server's address. */
+function serverLines(shape: PoolShape, shards: readonly RedisServer[]): string[] {
+  return Array.from({ length: shape.servers }, (_, i) => `127.0.0.1:${shards[i % shards.length]!.port}:1 s${i}`);
+}

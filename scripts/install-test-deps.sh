@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Makes sure the real servers and clients the tests start are installed (Debian packages).
+# Runs before `npm test` and in CI; installs with apt-get when run as root, otherwise says what to install.
+set -euo pipefail
+
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
+command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools)
+[ "${#missing[@]}" -eq 0 ] && exit 0
+
+packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
+if [ "$(id -u)" -ne 0 ]; then
+  echo "The tests need these Debian packages: ${packages}" >&2
+  echo "Install them with: sudo apt-get install -y ${packages}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq ${packages} >/dev/null

@@ -9,16 +9,11 @@ import { NUTCRACKER_MAIN } from '../test/helpers/nutcracker.js';
 import { raiseFileLimit } from './file-limit.js';
 import { parseBenchOptions, USAGE, type BenchOptions } from './options.js';
 import { stopAll } from './processes.js';
-import { compareWithBaselines, comparisonTable, memoryTable, rate, throughputTable } from './report.js';
-import type { ScenarioResults } from './results.js';
+import { renderReport, reportDocument } from './report.js';
+import type { RunResults } from './results.js';
 import { runScenario, type RunSettings } from './runner.js';
 import { SCENARIOS, selectScenarios, type Scenario } from './scenarios.js';
 import type { ProxyCommand } from './topology.js';
-
-interface Failure {
-  scenario: string;
-  error: string;
-}
 
 async function main(): Promise<number> {
   let options: BenchOptions;
@@ -30,10 +25,12 @@ async function main(): Promise<number> {
     process.stderr.write(`bench: ${(err as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  if (options.help) return void process.stdout.write(USAGE), 0;
-  if (options.list) return void process.stdout.write(listing()), 0;
-
-  const proxies = proxyCommands();
+  if (options.help || options.list) {
+    process.stdout.write(options.help ? USAGE : listing());
+    return 0;
+  }
+  const reference = process.env.NUTCRACKER_REF || null;
+  const proxies = proxyCommands(reference);
   const redisBenchmark = execFileSync('redis-benchmark', ['--version'], { encoding: 'utf8' }).trim();
   const settings: RunSettings = {
     requests: options.requests,
@@ -41,12 +38,24 @@ async function main(): Promise<number> {
     leakMs: options.leakMinutes * 60000,
     fileLimit: raiseFileLimit().soft,
   };
+  process.stderr.write(`${redisBenchmark}; reference: ${reference ?? 'none (set NUTCRACKER_REF=/path/to/nutcracker to compare)'}\n`);
+
+  const results = await runAll(scenarios, proxies, settings);
+  process.stdout.write(`\n${renderReport(scenarios, results)}\n`);
+  if (options.json !== null) {
+    const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', node: process.version, redisBenchmark };
+    const document = reportDocument(scenarios, results, { date: new Date().toISOString(), machine, reference, options });
+    writeFileSync(options.json, `${JSON.stringify(document, null, 2)}\n`);
+    process.stderr.write(`results written to ${options.json}\n`);
+  }
+  return results.failures.length === 0 ? 0 : 1;
+}
+
+/** Each scenario in turn, in a work directory of its own (configs, proxy logs), removed at the end. */
+async function runAll(scenarios: readonly Scenario[], proxies: readonly ProxyCommand[], settings: RunSettings): Promise<RunResults> {
   const workDir = mkdtempSync(join(tmpdir(), 'nutcracker-bench-'));
   stopEverythingOnSignals(workDir);
-  process.stderr.write(`${redisBenchmark}; reference: ${process.env.NUTCRACKER_REF ?? 'none (set NUTCRACKER_REF=/path/to/nutcracker to compare)'}\n`);
-
-  const results: ScenarioResults = { throughput: [], memory: [] };
-  const failures: Failure[] = [];
+  const results: RunResults = { throughput: [], memory: [], failures: [] };
   try {
     for (const [index, scenario] of scenarios.entries()) {
       process.stderr.write(`[${index + 1}/${scenarios.length}] ${scenario.name}: ${scenario.description}\n`);
@@ -59,51 +68,26 @@ async function main(): Promise<number> {
         results.memory.push(...memory);
         process.stderr.write(`    done in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
       } catch (err) {
-        failures.push({ scenario: scenario.name, error: (err as Error).message });
+        results.failures.push({ scenario: scenario.name, error: (err as Error).message });
         process.stderr.write(`    failed: ${(err as Error).message}\n`);
       }
     }
+    return results;
   } finally {
     await stopAll();
     rmSync(workDir, { recursive: true, force: true });
   }
-
-  const rated = rate(results.throughput);
-  const comparisons = compareWithBaselines(scenarios, results.throughput);
-  const sections = [
-    rated.length > 0 ? throughputTable(rated) : '',
-    comparisons.length > 0 ? comparisonTable(comparisons) : '',
-    results.memory.length > 0 ? memoryTable(results.memory) : '',
-    ...failures.map((failure) => `FAILED ${failure.scenario}: ${failure.error}`),
-  ];
-  process.stdout.write(`\n${sections.filter((section) => section !== '').join('\n\n')}\n`);
-  if (options.json !== null) {
-    const document = {
-      date: new Date().toISOString(),
-      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', node: process.version, redisBenchmark },
-      reference: process.env.NUTCRACKER_REF ?? null,
-      options,
-      throughput: rated,
-      comparisons,
-      memory: results.memory,
-      failures,
-    };
-    writeFileSync(options.json, `${JSON.stringify(document, null, 2)}\n`);
-    process.stderr.write(`results written to ${options.json}\n`);
-  }
-  return failures.length === 0 ? 0 : 1;
 }
 
 function listing(): string {
   const width = Math.max(...SCENARIOS.map((scenario) => scenario.name.length));
-  return SCENARIOS.map((scenario) => `${scenario.name.padEnd(width)}  ${scenario.description}\n`).join('');
+  return SCENARIOS.map((scenario) => `${scenario.name.padEnd(width)}  x${scenario.repeat}  ${scenario.description}\n`).join('');
 }
 
 /** This proxy, run as a user would (the built CLI), and the reference binary when NUTCRACKER_REF names one. */
-function proxyCommands(): ProxyCommand[] {
+function proxyCommands(reference: string | null): ProxyCommand[] {
   const nutcracker: ProxyCommand = { name: 'nutcracker', command: [process.execPath, NUTCRACKER_MAIN] };
-  const reference = process.env.NUTCRACKER_REF;
-  if (reference === undefined || reference === '') return [nutcracker];
+  if (reference === null) return [nutcracker];
   try {
     accessSync(reference, constants.X_OK);
   } catch {
@@ -126,7 +110,7 @@ function stopEverythingOnSignals(workDir: string): void {
 }
 
 main().then((code) => (process.exitCode = code), async (err: unknown) => {
-  process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`);
+  process.stderr.write(`bench: ${(err as Error).message}\n`);
   await stopAll();
   process.exitCode = 1;
 });

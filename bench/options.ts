@@ -21,10 +21,10 @@ nutcracker binary named by NUTCRACKER_REF (when set), and prints ops/s, p50/p99 
 ratios per scenario, and the proxies' resident memory.
 
   --scenario NAME     run only this scenario (repeatable, or a comma-separated list)
-  --list              list the scenarios and exit
+  --list              list the scenarios (with their default runs) and exit
   --json FILE         also write the results as JSON to FILE
   --requests N        requests per redis-benchmark run, for every scenario (default: each scenario's own)
-  --repeat N          runs per throughput scenario, medians reported (default: 3 for get-set-*, else 1)
+  --repeat N          runs per throughput scenario, medians reported (default: each scenario's own, see --list)
   --leak-minutes M    duration of leak-check per proxy (default ${DEFAULT_LEAK_MINUTES}; the issue's figure is 5)
   --help              show this text
 `;

@@ -1,8 +1,8 @@
 // Turns results into the printed tables and the --json document: ratios to direct and to the reference.
-import type { MemoryRow, ThroughputRow } from './results.js';
+import type { MemoryRow, RunResults, ThroughputRow } from './results.js';
 import type { Scenario } from './scenarios.js';
 
-export interface RatedRow extends ThroughputRow {
+interface RatedRow extends ThroughputRow {
   /** ops/s over direct's for the same scenario and test (proxies only; null without a direct figure). */
   vsDirect: number | null;
   /** nutcracker's ops/s over the reference's (null on other rows or without a reference). */
@@ -10,7 +10,7 @@ export interface RatedRow extends ThroughputRow {
 }
 
 /** A scenario's ops/s over its baseline scenario's, per test and target (ring-1000 over ring-4). */
-export interface Comparison {
+interface Comparison {
   scenario: string;
   baseline: string;
   test: string;
@@ -18,7 +18,31 @@ export interface Comparison {
   ratio: number;
 }
 
-export function rate(rows: readonly ThroughputRow[]): RatedRow[] {
+/** The printed report: throughput, baseline comparisons, memory, then what failed. */
+export function renderReport(scenarios: readonly Scenario[], results: RunResults): string {
+  const rated = rate(results.throughput);
+  const comparisons = compareWithBaselines(scenarios, results.throughput);
+  const sections = [
+    rated.length > 0 ? throughputTable(rated) : '',
+    comparisons.length > 0 ? comparisonTable(comparisons) : '',
+    results.memory.length > 0 ? memoryTable(results.memory) : '',
+    ...results.failures.map((failure) => `FAILED ${failure.scenario}: ${failure.error}`),
+  ];
+  return sections.filter((section) => section !== '').join('\n\n');
+}
+
+/** The --json document: the same figures with their ratios, and what they were measured with. */
+export function reportDocument(scenarios: readonly Scenario[], results: RunResults, context: Record<string, unknown>): object {
+  return {
+    ...context,
+    throughput: rate(results.throughput),
+    comparisons: compareWithBaselines(scenarios, results.throughput),
+    memory: results.memory,
+    failures: results.failures,
+  };
+}
+
+function rate(rows: readonly ThroughputRow[]): RatedRow[] {
   const opsOf = (row: ThroughputRow, target: string) =>
     rows.find((other) => other.scenario === row.scenario && other.test === row.test && other.target === target)?.opsPerSec;
   return rows.map((row) => ({
@@ -28,7 +52,7 @@ export function rate(rows: readonly ThroughputRow[]): RatedRow[] {
   }));
 }
 
-export function compareWithBaselines(scenarios: readonly Scenario[], rows: readonly ThroughputRow[]): Comparison[] {
+function compareWithBaselines(scenarios: readonly Scenario[], rows: readonly ThroughputRow[]): Comparison[] {
   return scenarios.flatMap((scenario) => {
     const baseline = scenario.measure.kind === 'throughput' ? scenario.measure.baseline : undefined;
     if (baseline === undefined) return [];
@@ -39,7 +63,7 @@ export function compareWithBaselines(scenarios: readonly Scenario[], rows: reado
   });
 }
 
-export function throughputTable(rows: readonly RatedRow[]): string {
+function throughputTable(rows: readonly RatedRow[]): string {
   return table(
     ['scenario', 'test', 'target', 'ops/s', 'p50 ms', 'p99 ms', 'vs direct', 'vs reference', 'runs'],
     rows.map((row) => [
@@ -49,7 +73,7 @@ export function throughputTable(rows: readonly RatedRow[]): string {
   );
 }
 
-export function memoryTable(rows: readonly MemoryRow[]): string {
+function memoryTable(rows: readonly MemoryRow[]): string {
   return table(
     ['scenario', 'target', 'start MB', 'end MB', 'peak MB', 'slope MB/min', 'note'],
     rows.map((row) => [
@@ -59,7 +83,7 @@ export function memoryTable(rows: readonly MemoryRow[]): string {
   );
 }
 
-export function comparisonTable(comparisons: readonly Comparison[]): string {
+function comparisonTable(comparisons: readonly Comparison[]): string {
   return table(
     ['scenario', 'baseline', 'test', 'target', 'ops/s vs baseline'],
     comparisons.map((c) => [c.scenario, c.baseline, c.test, c.target, times(c.ratio)]),

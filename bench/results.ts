@@ -30,3 +30,13 @@ export interface ScenarioResults {
   throughput: ThroughputRow[];
   memory: MemoryRow[];
 }
+
+/** A scenario that could not be measured (a process failed to start, a run timed out, ...). */
+export interface Failure {
+  scenario: string;
+  error: string;
+}
+
+export interface RunResults extends ScenarioResults {
+  failures: Failure[];
+}

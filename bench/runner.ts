@@ -42,7 +42,7 @@ export async function runScenario(scenario: Scenario, proxies: readonly ProxyCom
       case 'idle-memory':
         return { throughput: [], memory: await measureIdleMemory(scenario.name, topology.proxies, measure.connections, settings.fileLimit) };
       case 'load-memory':
-        return measureLoadMemory(scenario.name, topology.proxies, withRequests(measure.load, settings));
+        return await measureLoadMemory(scenario.name, topology.proxies, withRequests(measure.load, settings));
       case 'leak':
         return { throughput: [], memory: await measureLeak(scenario.name, topology.proxies, measure.load, settings.leakMs) };
     }
@@ -55,28 +55,33 @@ function withRequests(load: Load, settings: RunSettings): Load {
   return settings.requests === null ? load : { ...load, requests: settings.requests };
 }
 
+/** Figures of every run so far, by test and then target, in the order they first appeared. */
+type Runs = Map<string, Map<TargetName, BenchmarkFigures[]>>;
+
 /** Every target in turn, `repeat` times over (so that drift hits all alike); medians per test and target. */
 async function measureThroughput(scenario: string, topology: Topology, load: Load, repeat: number): Promise<ThroughputRow[]> {
-  const runs = new Map<string, Map<TargetName, BenchmarkFigures[]>>();
+  const runs: Runs = new Map();
   for (let i = 0; i < repeat; i++) {
-    for (const target of targetsOf(topology)) {
-      for (const figures of await runBenchmark(target.port, load, RUN_TIMEOUT_MS)) {
-        const byTarget = runs.get(figures.test) ?? new Map<TargetName, BenchmarkFigures[]>();
-        runs.set(figures.test, byTarget.set(target.name, [...byTarget.get(target.name) ?? [], figures]));
-      }
-    }
+    for (const target of targetsOf(topology)) record(runs, target.name, await runBenchmark(target.port, load, RUN_TIMEOUT_MS));
   }
-  return [...runs].flatMap(([test, byTarget]) => [...byTarget].map(([target, figures]) => medianRow(scenario, test, target, figures)));
+  return medianRows(scenario, runs);
 }
 
-function medianRow(scenario: string, test: string, target: TargetName, figures: readonly BenchmarkFigures[]): ThroughputRow {
-  return {
+function record(runs: Runs, target: TargetName, figures: readonly BenchmarkFigures[]): void {
+  for (const figure of figures) {
+    const byTarget = runs.get(figure.test) ?? new Map<TargetName, BenchmarkFigures[]>();
+    runs.set(figure.test, byTarget.set(target, [...byTarget.get(target) ?? [], figure]));
+  }
+}
+
+function medianRows(scenario: string, runs: Runs): ThroughputRow[] {
+  return [...runs].flatMap(([test, byTarget]) => [...byTarget].map(([target, figures]) => ({
     scenario, test, target,
     opsPerSec: median(figures.map((f) => f.opsPerSec)),
     p50Ms: median(figures.map((f) => f.p50Ms)),
     p99Ms: median(figures.map((f) => f.p99Ms)),
     runs: figures.length,
-  };
+  })));
 }
 
 async function measureIdleMemory(scenario: string, proxies: readonly ProxyTarget[], wanted: number, fileLimit: number): Promise<MemoryRow[]> {
@@ -100,16 +105,17 @@ async function measureIdleMemory(scenario: string, proxies: readonly ProxyTarget
 }
 
 async function measureLoadMemory(scenario: string, proxies: readonly ProxyTarget[], load: Load): Promise<ScenarioResults> {
-  const results: ScenarioResults = { throughput: [], memory: [] };
+  const runs: Runs = new Map();
+  const memory: MemoryRow[] = [];
   for (const proxy of proxies) {
     const startMb = readRssMb(proxy.pid);
     const { result: figures, samples } = await sampleRssDuring(proxy.pid, PEAK_SAMPLE_MS, () => runBenchmark(proxy.port, load, RUN_TIMEOUT_MS));
     const endMb = readRssMb(proxy.pid);
     const peakMb = Math.max(endMb, ...samples.map((sample) => sample.rssMb));
-    results.memory.push({ scenario, target: proxy.name, startMb, endMb, peakMb, slopeMbPerMin: null, note: `${load.requests} requests, peak sampled every ${PEAK_SAMPLE_MS} ms` });
-    results.throughput.push(...figures.map((f) => medianRow(scenario, f.test, proxy.name, [f])));
+    memory.push({ scenario, target: proxy.name, startMb, endMb, peakMb, slopeMbPerMin: null, note: `${load.requests} requests per test, peak sampled every ${PEAK_SAMPLE_MS} ms` });
+    record(runs, proxy.name, figures);
   }
-  return results;
+  return { throughput: medianRows(scenario, runs), memory };
 }
 
 async function measureLeak(scenario: string, proxies: readonly ProxyTarget[], load: Load, durationMs: number): Promise<MemoryRow[]> {

@@ -23,10 +23,12 @@ export interface Scenario {
 
 const ONE_SERVER: PoolShape = { shards: 1, servers: 1 };
 const FOUR_SHARDS: PoolShape = { shards: 4, servers: 4 };
+const RING_1000: PoolShape = { shards: 4, servers: 1000 };
 
 const FIFTY_CLIENTS = { clients: 50, pipeline: 1, valueSize: 3, keyspace: 100000, requests: 100000 };
 const GET_SET_50: Load = { ...FIFTY_CLIENTS, tests: 'set,get' };
 const PIPELINED_1K: Load = { ...GET_SET_50, pipeline: 16, valueSize: 1024, keyspace: 10000, requests: 500000 };
+const RING_LOAD: Load = { ...GET_SET_50, pipeline: 16, requests: 500000 };
 const TEN_KEYS = Array.from({ length: 10 }, () => 'key:__rand_int__');
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -81,17 +83,31 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'ring-4',
-    description: 'SET then GET, 50 clients, 16 per pipeline, over a ring of 4 servers on 4 shards (baseline of ring-1000)',
+    description: 'SET then GET, 50 clients, 16 per pipeline, random keys over a ring of 4 servers on 4 shards',
     pool: FOUR_SHARDS,
     repeat: 1,
-    measure: { kind: 'throughput', load: { ...GET_SET_50, pipeline: 16, requests: 500000 } },
+    measure: { kind: 'throughput', load: RING_LOAD },
   },
   {
     name: 'ring-1000',
-    description: 'as ring-4, with 1,000 servers on the ring (250 names per shard): the cost of routing over a large ring',
-    pool: { shards: 4, servers: 1000 },
+    description: 'as ring-4 with 1,000 servers on the ring (250 names per shard): lookup on a large ring plus the spread over 1,000 server connections',
+    pool: RING_1000,
     repeat: 1,
-    measure: { kind: 'throughput', load: { ...GET_SET_50, pipeline: 16, requests: 500000 }, baseline: 'ring-4' },
+    measure: { kind: 'throughput', load: RING_LOAD, baseline: 'ring-4' },
+  },
+  {
+    name: 'ring-4-one-key',
+    description: 'as ring-4, every request on one key: one server connection carries all, so only the ring lookup differs from ring-1000-one-key',
+    pool: FOUR_SHARDS,
+    repeat: 3,
+    measure: { kind: 'throughput', load: { ...RING_LOAD, keyspace: 1 } },
+  },
+  {
+    name: 'ring-1000-one-key',
+    description: 'as ring-1000, every request on one key: the cost of routing a key on a ring of 1,000 servers against 4',
+    pool: RING_1000,
+    repeat: 3,
+    measure: { kind: 'throughput', load: { ...RING_LOAD, keyspace: 1 }, baseline: 'ring-4-one-key' },
   },
   {
     name: 'memory-idle-10k',

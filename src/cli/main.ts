@@ -10,10 +10,21 @@ import { Proxy } from '../proxy/proxy.js';
 import { log, logNotice } from '../log/logger.js';
 import { POOL_STAT_DESCRIPTIONS, SERVER_STAT_DESCRIPTIONS } from '../stats/counters.js';
 
-/** Set in the environment of the background process started by -d. */
-const DAEMON_CHILD_ENV = 'NUTCRACKER_DAEMON_CHILD';
-
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Set in the environment of the background process started by -d (which also has an IPC channel). */
+const DAEMON_CHILD_ENV = 'NUTCRACKER_DAEMON_CHILD';
+/** How long `-d` waits for the background process to report that it listens. */
+const DAEMON_READY_TIMEOUT_MS = 20000;
+
+/** Longest a graceful stop (SIGTERM/SIGINT) may take before the process exits anyway. */
+const STOP_LIMIT_MS = 8000;
+
+/** What the background process started by -d tells the command that started it. */
+type DaemonMessage = { ready: true } | { error: string };
+
+const isDaemonChild = process.env[DAEMON_CHILD_ENV] === '1' && typeof process.send === 'function';
+if (isDaemonChild) delete process.env[DAEMON_CHILD_ENV];
 
 function main(argv: string[]): void {
   let options: CliOptions;
@@ -33,7 +44,7 @@ function main(argv: string[]): void {
     process.stdout.write(`nutcracker: configuration file '${options.confFile}' syntax is ok\n`);
     return;
   }
-  if (options.daemonize && process.env[DAEMON_CHILD_ENV] === undefined) return daemonize(argv);
+  if (options.daemonize && !isDaemonChild) return daemonize(argv);
   void run(options, config, argv);
 }
 
@@ -47,25 +58,71 @@ function loadConfigOrExit(options: CliOptions): Config {
   }
 }
 
-/** Starts this same command in the background, detached from the terminal and the caller's stdio. */
+/**
+ * Starts this same command in the background, in its own session and detached from the caller's
+ * stdio (so a caller reading our output sees EOF at once), then waits until it reports that every
+ * port is bound and the pid file is written: exit 0 then, or 1 with the reason it could not start.
+ */
 function daemonize(argv: string[]): void {
   const script = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, [script, ...argv], {
+  const child = spawn(process.execPath, [...process.execArgv, script, ...argv], {
     detached: true,
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
     env: { ...process.env, [DAEMON_CHILD_ENV]: '1' },
   });
-  child.unref();
+  let done = false;
+  const finish = (code: number, message: string | null) => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    if (message !== null) process.stderr.write(`nutcracker: ${message}\n`);
+    if (child.connected) child.disconnect();
+    child.unref();
+    process.exit(code);
+  };
+  const timer = setTimeout(() => {
+    child.kill('SIGTERM');
+    finish(1, `the background process (pid ${child.pid}) did not start within ${DAEMON_READY_TIMEOUT_MS / 1000} s; stopped it`);
+  }, DAEMON_READY_TIMEOUT_MS);
+  child.on('message', (message: DaemonMessage) => {
+    if ('ready' in message) finish(0, null);
+    else finish(1, message.error);
+  });
+  child.on('error', (err) => finish(1, `cannot start the background process: ${err.message}`));
+  // 'close' (not 'exit'): it comes after every message on the channel, so an error report is not lost.
+  child.on('close', (code, signal) =>
+    finish(1, `the background process exited (${signal ?? `code ${code}`}) before it was ready`));
+}
+
+/** Tells the command that started this daemon how the start went; resolves once it is sent. */
+function tellParent(message: DaemonMessage): Promise<void> {
+  if (!isDaemonChild || !process.connected) return Promise.resolve();
+  return new Promise((resolve) => {
+    try {
+      process.send!(message, undefined, {}, () => resolve());
+    } catch {
+      resolve();
+    }
+  });
+}
+
+/** Reports a start-up failure where the operator will see it (log, terminal, or the -d caller), then exits 1. */
+async function failStart(message: string): Promise<never> {
+  log.write(`nutcracker: ${message}`);
+  if (log.toFile && !isDaemonChild) process.stderr.write(`nutcracker: ${message}\n`);
+  await tellParent({ error: message });
+  process.exit(1);
 }
 
 async function run(options: CliOptions, config: Config, argv: string[]): Promise<void> {
-  process.title = ['nutcracker', ...argv].join(' ');
+  setProcessTitle(argv);
   log.level = options.verbosity;
+  // Handlers first: a SIGHUP or SIGTTIN during start-up must not kill or stop the process.
+  const signals = installSignals();
   try {
     log.setOutput(options.output);
   } catch (err) {
-    process.stderr.write(`nutcracker: cannot open log file '${options.output}': ${(err as Error).message}\n`);
-    process.exit(1);
+    return failStart(`cannot open log file '${options.output}': ${(err as Error).message}`);
   }
   const proxy = new Proxy(config, {
     version: VERSION,
@@ -76,22 +133,38 @@ async function run(options: CliOptions, config: Config, argv: string[]): Promise
   try {
     await proxy.start();
   } catch (err) {
-    log.write(`nutcracker: ${(err as Error).message}`);
-    if (options.output !== null) process.stderr.write(`nutcracker: ${(err as Error).message}\n`);
-    process.exit(1);
+    return failStart((err as Error).message);
   }
-  if (options.pidFile !== null) writePidFile(options.pidFile);
+  if (options.pidFile !== null) {
+    try {
+      writePidFile(options.pidFile);
+    } catch (err) {
+      await proxy.stop(0);
+      return failStart(`cannot write pid file '${options.pidFile}': ${(err as Error).message}`);
+    }
+  }
   logNotice(`nutcracker-${VERSION} started on pid ${process.pid}`);
-  installSignals(proxy);
+  signals.started(proxy);
+  await tellParent({ ready: true });
+  if (isDaemonChild && process.connected) process.disconnect();
+}
+
+/**
+ * `ps` shows "nutcracker <args>" (what `pgrep -f` matches) and the short name is plain
+ * "nutcracker" (what `ps -C`, `pgrep -x`, `pidof` and `killall` match), as for twemproxy.
+ */
+function setProcessTitle(argv: readonly string[]): void {
+  process.title = ['nutcracker', ...argv].join(' ');
+  try {
+    // process.title also sets the short name, cut to 15 bytes ("nutcracker -c /"): set it alone.
+    writeFileSync('/proc/self/comm', 'nutcracker');
+  } catch {
+    // not Linux, or no /proc: the short name stays as the platform set it
+  }
 }
 
 function writePidFile(file: string): void {
-  try {
-    writeFileSync(file, `${process.pid}\n`);
-  } catch (err) {
-    log.write(`nutcracker: cannot write pid file '${file}': ${(err as Error).message}`);
-    process.exit(1);
-  }
+  writeFileSync(file, `${process.pid}\n`);
   process.on('exit', () => {
     try {
       unlinkSync(file);
@@ -101,7 +174,12 @@ function writePidFile(file: string): void {
   });
 }
 
-function installSignals(proxy: Proxy): void {
+/**
+ * twemproxy's signals. SIGINT/SIGTERM stop gracefully (a second one exits at once); before the
+ * proxy has started they exit at once, as there is nothing in flight.
+ */
+function installSignals(): { started(proxy: Proxy): void } {
+  let proxy: Proxy | null = null;
   process.on('SIGHUP', () => {
     log.write('signal 1 (SIGHUP) received, reopening log file');
     log.reopen();
@@ -116,13 +194,23 @@ function installSignals(proxy: Proxy): void {
   });
   let stopping = false;
   const stop = (signal: string, number: number) => {
-    log.write(`signal ${number} (${signal}) received, exiting`);
-    if (stopping) return;
+    if (stopping) {
+      log.write(`signal ${number} (${signal}) received again, exiting now`);
+      process.exit(1);
+    }
     stopping = true;
+    log.write(`signal ${number} (${signal}) received, exiting`);
+    if (proxy === null) process.exit(0);
+    // The proxy bounds its own wait for replies in flight; this bounds the whole stop, whatever hangs.
+    setTimeout(() => {
+      log.write(`shutdown did not finish within ${STOP_LIMIT_MS} ms, exiting now`);
+      process.exit(0);
+    }, STOP_LIMIT_MS).unref();
     void proxy.stop().finally(() => process.exit(0));
   };
   process.on('SIGINT', () => stop('SIGINT', 2));
   process.on('SIGTERM', () => stop('SIGTERM', 15));
+  return { started: (running) => (proxy = running) };
 }
 
 function describeStats(): string {

@@ -31,6 +31,11 @@ class Logger {
     this.fd = fd;
   }
 
+  /** True when lines go to a log file (-o), false when they go to stderr. */
+  get toFile(): boolean {
+    return this.fd !== STDERR_FD;
+  }
+
   /** Reopens the log file, so that log rotation tools can move it away (SIGHUP). */
   reopen(): void {
     if (this.file === null) return;

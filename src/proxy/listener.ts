@@ -36,9 +36,9 @@ export class Listener {
     });
   }
 
-  /** Stops accepting; existing clients stay. */
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+  /** Stops accepting; existing clients stay (server.close's callback would wait for them all). */
+  close(): void {
+    this.server.close();
   }
 
   private accept(socket: Socket): void {

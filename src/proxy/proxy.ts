@@ -60,7 +60,7 @@ export class Proxy {
   async stop(graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
     if (this.statsTimer !== null) clearInterval(this.statsTimer);
     this.statsServer.close();
-    await Promise.all(this.listeners.map((listener) => listener.close().catch(() => undefined)));
+    for (const listener of this.listeners) listener.close();
     const deadline = Date.now() + graceMs;
     while (Date.now() < deadline && this.inflightCount() > 0) {
       await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_POLL_MS));

@@ -1,7 +1,14 @@
 // twemproxy's stats JSON: same field names, nesting and order, so existing exporters keep working.
 import { hostname } from 'node:os';
 import type { Pool } from '../proxy/pool.js';
-import { connectionCounts, PoolStats, ServerStats } from './counters.js';
+import {
+  connectionCounts, POOL_STAT_DESCRIPTIONS, SERVER_STAT_DESCRIPTIONS, type PoolStats, type ServerStats,
+} from './counters.js';
+
+/** Fields that go up and down (the rest only go up, or are a timestamp that only moves forward). */
+const GAUGES = new Set<string>([
+  'client_connections', 'server_connections', 'server_ejected_at', 'in_queue', 'in_queue_bytes', 'out_queue', 'out_queue_bytes',
+]);
 
 interface PoolSnapshot {
   name: string;
@@ -23,24 +30,35 @@ export class StatsSnapshot {
       stats: { ...pool.stats },
       servers: pool.servers.map((server) => ({ name: server.name, stats: { ...server.stats } })),
     }));
-    this.totalConnections = connectionCounts.total;
-    this.currentConnections = connectionCounts.current;
+    // twemproxy counts its listening sockets as connections too (one per pool), so an idle
+    // proxy shows curr_connections = pools + server connections: the same figures here.
+    this.totalConnections = connectionCounts.total + pools.length;
+    this.currentConnections = connectionCounts.current + pools.length;
   }
 
-  /** Prometheus text exposition of the same counters. */
+  /** Prometheus text exposition of the same counters, with HELP and TYPE for every metric. */
   toPrometheus(): string {
-    const lines: string[] = [
-      `nutcracker_uptime_seconds ${Math.floor((Date.now() - this.startedAt) / 1000)}`,
-      `nutcracker_total_connections ${this.totalConnections}`,
-      `nutcracker_curr_connections ${this.currentConnections}`,
-    ];
-    for (const pool of this.pools) {
-      const poolLabel = `pool=${JSON.stringify(pool.name)}`;
-      for (const [key, value] of Object.entries(pool.stats)) lines.push(`nutcracker_pool_${key}{${poolLabel}} ${value as number}`);
-      for (const server of pool.servers) {
-        const labels = `${poolLabel},server=${JSON.stringify(server.name)}`;
-        for (const [key, value] of Object.entries(server.stats)) lines.push(`nutcracker_server_${key}{${labels}} ${value as number}`);
+    const lines: string[] = [];
+    const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: [string, number][]) => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
+    };
+    metric('nutcracker_uptime_seconds', 'gauge', 'seconds since nutcracker started',
+      [['', Math.floor((Date.now() - this.startedAt) / 1000)]]);
+    metric('nutcracker_total_connections', 'counter', 'connections opened since start', [['', this.totalConnections]]);
+    metric('nutcracker_curr_connections', 'gauge', 'connections open now', [['', this.currentConnections]]);
+    for (const key of Object.keys(POOL_STAT_DESCRIPTIONS) as (keyof PoolStats)[]) {
+      metric(`nutcracker_pool_${key}`, GAUGES.has(key) ? 'gauge' : 'counter', helpText(POOL_STAT_DESCRIPTIONS[key]),
+        this.pools.map((pool) => [`{pool="${labelValue(pool.name)}"}`, pool.stats[key]]));
+    }
+    for (const key of Object.keys(SERVER_STAT_DESCRIPTIONS) as (keyof ServerStats)[]) {
+      const samples: [string, number][] = [];
+      for (const pool of this.pools) {
+        for (const server of pool.servers) {
+          samples.push([`{pool="${labelValue(pool.name)}",server="${labelValue(server.name)}"}`, server.stats[key]]);
+        }
       }
+      metric(`nutcracker_server_${key}`, GAUGES.has(key) ? 'gauge' : 'counter', helpText(SERVER_STAT_DESCRIPTIONS[key]), samples);
     }
     return `${lines.join('\n')}\n`;
   }
@@ -52,7 +70,7 @@ export class StatsSnapshot {
       `"total_connections":${this.totalConnections}, "curr_connections":${this.currentConnections}`;
     const pools = this.pools.map((pool) => {
       const servers = pool.servers.map((server) => `${JSON.stringify(server.name)}: {${fields(server.stats)}}`);
-      return `${JSON.stringify(pool.name)}: {${fields(pool.stats)}, ${servers.join(',')}}`;
+      return `${JSON.stringify(pool.name)}: {${[fields(pool.stats), servers.join(',')].filter((part) => part !== '').join(', ')}}`;
     });
     return `${header}${pools.length > 0 ? `, ${pools.join(',')}` : ''}}`;
   }
@@ -60,4 +78,14 @@ export class StatsSnapshot {
 
 function fields(stats: object): string {
   return Object.entries(stats).map(([key, value]) => `"${key}":${value as number}`).join(', ');
+}
+
+/** A Prometheus label value: backslash, double quote and newline escaped, nothing else. */
+function labelValue(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+/** The -D description without its quotes, for a HELP line (backslash and line feed escaped, as the format requires). */
+function helpText(description: string): string {
+  return description.replace(/^"|"$/g, '').replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 }

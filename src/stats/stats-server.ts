@@ -7,12 +7,14 @@ import { logInfo } from '../log/logger.js';
 /** How long a new connection may take to show it speaks HTTP before it gets the plain JSON. */
 const HTTP_SNIFF_MS = 100;
 const MAX_HTTP_HEAD = 8192;
+/** How long an answered connection may stay open waiting for the client to close its side. */
+const CLOSE_AFTER_MS = 5000;
 
 export class StatsServer {
   private readonly server: Server;
 
   constructor(private readonly snapshot: StatsSnapshot) {
-    this.server = createServer((socket) => this.serve(socket));
+    this.server = createServer({ allowHalfOpen: true }, (socket) => this.serve(socket));
   }
 
   listen(host: string, port: number): Promise<void> {
@@ -34,17 +36,27 @@ export class StatsServer {
   private serve(socket: Socket): void {
     socket.on('error', () => socket.destroy());
     let head = '';
-    const plain = setTimeout(() => this.sendPlain(socket), HTTP_SNIFF_MS);
+    let answered = false;
+    const answer = (http: boolean) => {
+      if (answered) return;
+      answered = true;
+      clearTimeout(plain);
+      if (http) this.sendHttp(socket, head);
+      else this.sendPlain(socket);
+      // Closed like twemproxy closes it, also when the client never closes its side.
+      const linger = setTimeout(() => socket.destroy(), CLOSE_AFTER_MS);
+      linger.unref();
+      socket.once('close', () => clearTimeout(linger));
+    };
+    const plain = setTimeout(() => answer(false), HTTP_SNIFF_MS);
     socket.on('data', (chunk: Buffer) => {
+      if (answered) return;
       head += chunk.toString('latin1');
-      if (!/^(GET|HEAD) /.test(head) && head.length >= 4) {
-        clearTimeout(plain);
-        this.sendPlain(socket);
-      } else if (head.includes('\r\n\r\n') || head.includes('\n\n') || head.length > MAX_HTTP_HEAD) {
-        clearTimeout(plain);
-        this.sendHttp(socket, head);
-      }
+      if (!/^(GET|HEAD) /.test(head) && head.length >= 4) answer(false);
+      else if (head.includes('\r\n\r\n') || head.includes('\n\n') || head.length > MAX_HTTP_HEAD) answer(true);
     });
+    // A client that shuts down its side at once (nc -N, shutdown(SHUT_WR)) still gets the JSON.
+    socket.on('end', () => answer(/^(GET|HEAD) \S/.test(head)));
     socket.on('close', () => clearTimeout(plain));
   }
 

@@ -2,24 +2,20 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { Nutcracker } from '../helpers/nutcracker.js';
 import { RawClient, encode, splitReplies } from '../helpers/raw-client.js';
-import { RedisServer, startRedisServers } from '../helpers/redis-server.js';
+import { ShardedPool } from '../helpers/sharded-pool.js';
 
 describe('pipelining', () => {
-  let servers: RedisServer[] = [];
-  let proxy: Nutcracker;
+  let pool: ShardedPool;
   let port: number;
 
   before(async () => {
-    servers = await startRedisServers(3);
-    proxy = await Nutcracker.start({ alpha: { servers: servers.map((server, i) => `${server.address}:1 s${i + 1}`) } });
-    port = proxy.port('alpha');
+    pool = await ShardedPool.start(3);
+    port = pool.port;
   });
 
   after(async () => {
-    await proxy?.destroy();
-    for (const server of servers) await server.destroy();
+    await pool?.destroy();
   });
 
   test('every byte split of a pipelined request gives the same replies', async () => {

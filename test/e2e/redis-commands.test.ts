@@ -1,37 +1,31 @@
 // Redis through the proxy as users drive it: redis-cli, node-redis, ioredis and raw RESP.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { createClient } from 'redis';
 import { Redis as IORedis } from 'ioredis';
 import { Nutcracker } from '../helpers/nutcracker.js';
 import { RawClient, encode } from '../helpers/raw-client.js';
-import { RedisServer, startRedisServers } from '../helpers/redis-server.js';
+import { RedisServer } from '../helpers/redis-server.js';
+import { ShardedPool } from '../helpers/sharded-pool.js';
+import { redisCli as runRedisCli } from '../helpers/process.js';
 
-const run = promisify(execFile);
-
-async function redisCli(port: number, ...args: string[]): Promise<string> {
-  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 10000 });
-  return stdout.replace(/\n$/, '');
+function redisCli(port: number, ...args: string[]): Promise<string> {
+  return runRedisCli(['-h', '127.0.0.1', '-p', String(port), ...args]);
 }
 
 describe('redis pool with three shards', () => {
-  let servers: RedisServer[] = [];
-  let proxy: Nutcracker;
+  let pool: ShardedPool;
+  let servers: RedisServer[];
   let port: number;
 
   before(async () => {
-    servers = await startRedisServers(3);
-    proxy = await Nutcracker.start({
-      alpha: { servers: servers.map((server, i) => `${server.address}:1 s${i + 1}`), options: { hash_tag: '{}' } },
-    });
-    port = proxy.port('alpha');
+    pool = await ShardedPool.start(3, { hash_tag: '{}' });
+    servers = pool.servers;
+    port = pool.port;
   });
 
   after(async () => {
-    await proxy?.destroy();
-    for (const server of servers) await server.destroy();
+    await pool?.destroy();
   });
 
   test('redis-cli: SET, GET, INCR, hashes, lists, sets and sorted sets', async () => {

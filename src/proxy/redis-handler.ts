@@ -152,23 +152,37 @@ function wrongArguments(client: ClientConnection, spec: CommandSpec): void {
   client.reply(errorReply(`ERR wrong number of arguments for '${spec.name}' command`));
 }
 
-/** The command name and, for each key position, its `step` arguments, as one RESP request. */
+/**
+ * The command name and, for each key position, its `step` arguments, as one RESP request. Each
+ * argument is copied with its "$<length>\r\n" header straight from the client's bytes.
+ */
 function encodeFragment(buf: Buffer, parsed: ParsedRequest, positions: readonly number[], step: number): Buffer {
-  const args = [0];
-  for (const position of positions) for (let j = 0; j < step; j++) args.push(1 + position * step + j);
-  const header = `*${args.length}\r\n`;
-  let size = header.length;
-  for (const arg of args) {
-    const length = parsed.argEnd[arg]! - parsed.argStart[arg]!;
-    size += 1 + String(length).length + 2 + length + 2;
-  }
+  const argCount = 1 + positions.length * step;
+  const header = `*${argCount}\r\n`;
+  let size = header.length + bulkSpanLength(parsed, 0);
+  for (const position of positions) for (let j = 0; j < step; j++) size += bulkSpanLength(parsed, 1 + position * step + j);
   const out = Buffer.allocUnsafe(size);
   let pos = out.write(header, 0, 'latin1');
-  for (const arg of args) {
-    const argStart = parsed.argStart[arg]!;
-    const argEnd = parsed.argEnd[arg]!;
-    pos += out.write(`$${argEnd - argStart}\r\n`, pos, 'latin1');
-    pos += buf.copy(out, pos, argStart, argEnd + 2);
-  }
+  pos = copyBulk(buf, parsed, 0, out, pos);
+  for (const position of positions) for (let j = 0; j < step; j++) pos = copyBulk(buf, parsed, 1 + position * step + j, out, pos);
   return out;
+}
+
+/** Bytes of argument `arg` as sent: "$", its length in digits, CRLF, the data, CRLF. */
+function bulkSpanLength(parsed: ParsedRequest, arg: number): number {
+  const length = parsed.argEnd[arg]! - parsed.argStart[arg]!;
+  return 1 + decimalDigits(length) + 2 + length + 2;
+}
+
+function copyBulk(buf: Buffer, parsed: ParsedRequest, arg: number, out: Buffer, pos: number): number {
+  const argStart = parsed.argStart[arg]!;
+  const argEnd = parsed.argEnd[arg]!;
+  const headerStart = argStart - 3 - decimalDigits(argEnd - argStart);
+  return pos + buf.copy(out, pos, headerStart, argEnd + 2);
+}
+
+function decimalDigits(value: number): number {
+  let digits = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  return digits;
 }

@@ -1,5 +1,5 @@
-// A logical server: one `servers:` line. It owns up to `server_connections` connections, used
-// round robin, and its failure count for twemproxy's auto-ejection.
+// A logical server: one `servers:` line. It owns up to `server_connections` connections, shared
+// out by client, and its failure count for twemproxy's auto-ejection.
 import type { PoolConfig, ServerConfig } from '../config/types.js';
 import { ServerStats, type PoolStats } from '../stats/counters.js';
 import { ServerConnection, type ConnectionContext } from './server-connection.js';
@@ -20,7 +20,6 @@ export class Server implements ConnectionContext {
   readonly redisAuth: string | null;
   readonly redisDb: number;
   private readonly connections: (ServerConnection | null)[];
-  private nextConnection = 0;
 
   constructor(
     readonly config: ServerConfig,
@@ -40,10 +39,13 @@ export class Server implements ConnectionContext {
     return this.config.name;
   }
 
-  /** The next connection in round-robin order, opened if it is not open. */
-  connection(): ServerConnection {
-    const slot = this.nextConnection;
-    this.nextConnection = (slot + 1) % this.connections.length;
+  /**
+   * The connection for a client, opened if it is not open. Each client always uses the same one
+   * of the `server_connections`, so its pipelined requests reach the server in the order it sent
+   * them (a SET then a GET of one key), while different clients spread over the connections.
+   */
+  connection(clientId: number): ServerConnection {
+    const slot = clientId % this.connections.length;
     let connection = this.connections[slot]!;
     if (connection === null || connection.closed) {
       connection = new ServerConnection(this);
@@ -54,7 +56,7 @@ export class Server implements ConnectionContext {
 
   /** Opens every connection now (preconnect). */
   openAll(): void {
-    for (let i = 0; i < this.connections.length; i++) this.connection();
+    for (let slot = 0; slot < this.connections.length; slot++) this.connection(slot);
   }
 
   closeAll(): void {

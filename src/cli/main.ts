@@ -35,13 +35,14 @@ function main(argv: string[]): void {
     process.stderr.write(`nutcracker: ${err.message}\n\n${usageText(VERSION)}`);
     process.exit(1);
   }
-  if (options.help) return void process.stdout.write(usageText(VERSION));
-  if (options.version) return void process.stdout.write(`This is nutcracker-${VERSION}\n`);
-  if (options.describeStats) return void process.stdout.write(describeStats());
+  // Like twemproxy (log_stderr), everything the command itself prints goes to stderr.
+  if (options.help) return void process.stderr.write(usageText(VERSION));
+  if (options.version) return void process.stderr.write(`This is nutcracker-${VERSION}\n`);
+  if (options.describeStats) return void process.stderr.write(describeStats());
 
   const config = loadConfigOrExit(options);
   if (options.testConf) {
-    process.stdout.write(`nutcracker: configuration file '${options.confFile}' syntax is ok\n`);
+    process.stderr.write(`nutcracker: configuration file '${options.confFile}' syntax is ok\n`);
     return;
   }
   if (options.daemonize && !isDaemonChild) return daemonize(argv);

@@ -82,7 +82,7 @@ export class RedisHandler implements RequestHandler {
   private forwardTo(client: ClientConnection, server: Pool['servers'][number], data: Buffer): void {
     const request = new Request(client, data);
     client.enqueue(request);
-    server.connection().send(request);
+    server.connection(client.id).send(request);
   }
 
   /** EVAL script numkeys key ...: routed by its first key. */
@@ -138,7 +138,7 @@ export class RedisHandler implements RequestHandler {
     parent.splitInto(fragments, spec.merge, keyCount);
     client.enqueue(parent);
     this.pool.stats.fragments += fragments.length;
-    for (let i = 0; i < fragments.length; i++) this.pool.servers[targets[i]!]!.connection().send(fragments[i]!);
+    for (let i = 0; i < fragments.length; i++) this.pool.servers[targets[i]!]!.connection(client.id).send(fragments[i]!);
   }
 
   private unsupported(client: ClientConnection, buf: Buffer): void {

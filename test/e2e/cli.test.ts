@@ -44,7 +44,7 @@ describe('nutcracker command line: information flags', () => {
     for (const flag of ['-V', '--version']) {
       const result = await runNutcracker([flag]);
       assert.equal(result.code, 0, `${flag}: ${result.stderr}`);
-      assert.equal(result.stdout, `This is nutcracker-${VERSION}\n`, flag);
+      assert.equal(result.stderr, `This is nutcracker-${VERSION}\n`, `${flag} prints on stderr, as twemproxy does`);
     }
   });
 
@@ -52,12 +52,12 @@ describe('nutcracker command line: information flags', () => {
     for (const flag of ['-h', '--help', '-?']) {
       const result = await runNutcracker([flag]);
       assert.equal(result.code, 0, `${flag}: ${result.stderr}`);
-      assert.match(result.stdout, /Usage: nutcracker \[-\?hVdDt\]/, flag);
+      assert.match(result.stderr, /Usage: nutcracker \[-\?hVdDt\]/, flag);
       for (const [short, long] of ALL_OPTIONS) {
-        assert.ok(result.stdout.includes(`${short}, ${long}`), `${flag} usage lists ${short}, ${long}:\n${result.stdout}`);
+        assert.ok(result.stderr.includes(`${short}, ${long}`), `${flag} usage lists ${short}, ${long}:\n${result.stderr}`);
       }
-      assert.match(result.stdout, /default: 22222/);
-      assert.match(result.stdout, /default: conf\/nutcracker\.yml/);
+      assert.match(result.stderr, /default: 22222/);
+      assert.match(result.stderr, /default: conf\/nutcracker\.yml/);
     }
   });
 
@@ -84,10 +84,10 @@ describe('nutcracker command line: information flags', () => {
   it('-D describes every pool and server stats field', async () => {
     const result = await runNutcracker(['-D']);
     assert.equal(result.code, 0, result.stderr);
-    const lines = result.stdout.split('\n');
+    const lines = result.stderr.split('\n');
     for (const field of [...POOL_FIELDS, ...SERVER_FIELDS]) {
       const line = lines.find((text) => text.trim().split(/\s+/)[0] === field);
-      assert.ok(line !== undefined, `-D describes ${field}:\n${result.stdout}`);
+      assert.ok(line !== undefined, `-D describes ${field}:\n${result.stderr}`);
       assert.match(line, new RegExp(`^\\s+${field}\\s+\\S.*`), `${field} has a description`);
     }
     assert.ok(lines.indexOf(lines.find((text) => /pool stats/.test(text))!) <
@@ -106,8 +106,8 @@ describe('nutcracker -t (test configuration)', () => {
     for (const args of [['-t', '-c', file], ['--test-conf', `--conf-file=${file}`], ['-tc', file]]) {
       const result = await runNutcracker(args);
       assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
-      assert.match(result.stdout, /syntax is ok/);
-      assert.ok(result.stdout.includes(file), 'names the file');
+      assert.match(result.stderr, /syntax is ok/);
+      assert.ok(result.stderr.includes(file), 'names the file');
     }
   });
 
@@ -131,7 +131,7 @@ describe('nutcracker -t (test configuration)', () => {
     assert.match(problems[0]!, new RegExp(`^${file}:3:.*hash.*fnv1a_65`));
     assert.match(problems[1]!, new RegExp(`^${file}:5:.*auto_reject_hosts.*auto_eject_hosts`));
     assert.match(result.stderr, /syntax is invalid/);
-    assert.doesNotMatch(result.stdout, /syntax is ok/);
+    assert.doesNotMatch(result.stderr, /syntax is ok/);
   });
 
   it('names a missing file', async () => {
@@ -145,7 +145,7 @@ describe('nutcracker -t (test configuration)', () => {
     for (const args of [['-t', '-c', 'conf/nutcracker.yml'], ['-t']]) {
       const result = await runNutcracker(args, { cwd: PROJECT_ROOT });
       assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
-      assert.match(result.stdout, /configuration file 'conf\/nutcracker\.yml' syntax is ok/);
+      assert.match(result.stderr, /configuration file 'conf\/nutcracker\.yml' syntax is ok/);
     }
   });
 });

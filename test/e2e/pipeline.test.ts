@@ -117,3 +117,39 @@ describe('pipelining', () => {
     }
   });
 });
+
+describe('server_connections and preconnect', () => {
+  let pool: ShardedPool;
+
+  before(async () => {
+    pool = await ShardedPool.start(1, { server_connections: 4, preconnect: true });
+  });
+
+  after(async () => {
+    await pool?.destroy();
+  });
+
+  test('preconnect opens all server_connections before the first request', async () => {
+    const clients = await pool.servers[0]!.command('CLIENT', 'LIST');
+    // The helper's own connection is one more.
+    assert.equal(clients.split('\n').filter((line) => line.includes('addr=')).length, 5, clients);
+  });
+
+  test('each client keeps its order over several server connections: a GET sees the SET before it', async () => {
+    const clients = await Promise.all(Array.from({ length: 8 }, () => RawClient.connect(pool.port)));
+    try {
+      const rounds = 300;
+      clients.forEach((client, c) => {
+        const requests: Buffer[] = [];
+        for (let i = 0; i < rounds; i++) requests.push(encode('SET', `order:${c}`, String(i)), encode('GET', `order:${c}`));
+        client.write(Buffer.concat(requests));
+      });
+      await Promise.all(clients.map(async (client) => {
+        const replies = await client.replies(rounds * 2, 20000);
+        for (let i = 0; i < rounds; i++) assert.equal(replies[i * 2 + 1], `$${String(i).length}\r\n${i}\r\n`);
+      }));
+    } finally {
+      for (const client of clients) client.close();
+    }
+  });
+});

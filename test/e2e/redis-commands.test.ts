@@ -8,6 +8,7 @@ import { RawClient, encode } from '../helpers/raw-client.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { ShardedPool } from '../helpers/sharded-pool.js';
 import { redisCli as runRedisCli } from '../helpers/process.js';
+import { waitFor } from '../helpers/ports.js';
 
 function redisCli(port: number, ...args: string[]): Promise<string> {
   return runRedisCli(['-h', '127.0.0.1', '-p', String(port), ...args]);
@@ -253,6 +254,41 @@ describe('redis_auth and redis_db', () => {
       assert.equal(await client.get('nr-auth'), '1');
     } finally {
       client.destroy();
+    }
+  });
+});
+
+describe('client_connections', () => {
+  let pool: ShardedPool;
+
+  before(async () => {
+    pool = await ShardedPool.start(1, { client_connections: 2 });
+  });
+
+  after(async () => {
+    await pool?.destroy();
+  });
+
+  test('clients beyond the limit are closed; the ones within it keep working', async () => {
+    const first = await RawClient.connect(pool.port);
+    const second = await RawClient.connect(pool.port);
+    const third = await RawClient.connect(pool.port);
+    try {
+      assert.equal(await first.command('PING'), '+PONG\r\n');
+      assert.equal(await second.command('PING'), '+PONG\r\n');
+      assert.equal(await third.waitClosed(), true, 'the third client is closed');
+      first.close();
+      // The proxy frees the place once it has seen the close: retry briefly.
+      await waitFor('a freed place to be taken again', async () => {
+        const fourth = await RawClient.connect(pool.port);
+        const answered = await fourth.command('PING').then((reply) => reply === '+PONG\r\n', () => false);
+        fourth.close();
+        return answered;
+      }, 10000);
+    } finally {
+      first.close();
+      second.close();
+      third.close();
     }
   });
 });

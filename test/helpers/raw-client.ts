@@ -55,8 +55,9 @@ export class RawClient {
   async command(...args: string[]): Promise<string> {
     const before = this.received.length;
     this.write(encode(...args));
-    await this.until(() => replyEnd(this.received, before) !== -1, 5000);
+    await this.until(() => replyEnd(this.received, before) !== -1 || this.closed, 5000);
     const end = replyEnd(this.received, before);
+    if (end === -1) throw new Error(`connection closed without a reply to ${args[0]}`);
     const reply = this.received.subarray(before, end).toString('latin1');
     this.received = Buffer.concat([this.received.subarray(0, before), this.received.subarray(end)]);
     return reply;

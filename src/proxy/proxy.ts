@@ -47,7 +47,7 @@ export class Proxy {
     }
     for (const pool of this.pools) {
       if (pool.config.preconnect) pool.preconnect();
-      logNotice(`pool '${pool.name}' listening on ${pool.config.listen.text} with ${pool.servers.length} servers`);
+      logNotice(`pool '${pool.name}' listening on ${pool.config.listen.text} with ${pool.servers.length} server${pool.servers.length === 1 ? '' : 's'}`);
     }
     this.snapshot.take(this.pools);
     this.statsTimer = setInterval(() => this.snapshot.take(this.pools), this.options.statsInterval);

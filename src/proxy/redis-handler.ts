@@ -4,7 +4,7 @@
 import type { ClientConnection, RequestHandler } from './client-connection.js';
 import { Request } from './request.js';
 import type { Pool } from './pool.js';
-import { answerLocally, type ProxyInfo } from './redis-local.js';
+import { answerLocally, LocalArgs, type ProxyInfo } from './redis-local.js';
 import { ParsedRequest, ParseStatus } from '../protocol/redis/request-parser.js';
 import { lookupCommand, Route, type CommandSpec } from '../protocol/redis/commands.js';
 import { errorReply } from '../protocol/redis/resp.js';
@@ -16,6 +16,7 @@ const ALLOWED_BEFORE_AUTH = new Set(['auth', 'hello', 'quit']);
 export class RedisHandler implements RequestHandler {
   need = 0;
   private readonly parsed = new ParsedRequest();
+  private readonly localArgs = new LocalArgs(this.parsed);
   private serverOfKey = new Int32Array(64);
 
   constructor(private readonly pool: Pool, private readonly info: ProxyInfo) {}
@@ -70,7 +71,8 @@ export class RedisHandler implements RequestHandler {
       case Route.AnyServer:
         return this.forwardTo(client, this.pool.serverForKey(buf, 0, 0), buf.subarray(start, end));
       case Route.Local:
-        return answerLocally(spec.name, client, buf, parsed, this.pool.config, this.info);
+        this.localArgs.buf = buf;
+        return answerLocally(spec.name, client, this.localArgs, this.pool.config, this.info);
     }
   }
 

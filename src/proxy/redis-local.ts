@@ -13,32 +13,36 @@ export interface ProxyInfo {
   readonly clientCount: () => number;
 }
 
-type Args = { readonly count: number; text(index: number): string; raw(index: number): Buffer };
+/** The arguments of the request being answered: views into the client's bytes, reused per request. */
+export class LocalArgs {
+  buf: Buffer = Buffer.alloc(0);
 
-export function answerLocally(
-  name: string,
-  client: ClientConnection,
-  buf: Buffer,
-  parsed: ParsedRequest,
-  pool: PoolConfig,
-  info: ProxyInfo,
-): void {
-  const args: Args = {
-    count: parsed.argc,
-    text: (index) => buf.toString('utf8', parsed.argStart[index]!, parsed.argEnd[index]!),
-    raw: (index) => buf.subarray(parsed.argStart[index]!, parsed.argEnd[index]!),
-  };
-  const reply = answer(name, args, client, pool, info);
-  client.reply(reply, name === 'quit');
+  constructor(private readonly parsed: ParsedRequest) {}
+
+  get count(): number {
+    return this.parsed.argc;
+  }
+
+  text(index: number): string {
+    return this.buf.toString('utf8', this.parsed.argStart[index]!, this.parsed.argEnd[index]!);
+  }
+
+  raw(index: number): Buffer {
+    return this.buf.subarray(this.parsed.argStart[index]!, this.parsed.argEnd[index]!);
+  }
 }
 
-function answer(name: string, args: Args, client: ClientConnection, pool: PoolConfig, info: ProxyInfo): Buffer {
+export function answerLocally(name: string, client: ClientConnection, args: LocalArgs, pool: PoolConfig, info: ProxyInfo): void {
+  client.reply(answer(name, args, client, pool, info), name === 'quit');
+}
+
+function answer(name: string, args: LocalArgs, client: ClientConnection, pool: PoolConfig, info: ProxyInfo): Buffer {
   switch (name) {
     case 'ping':
       if (args.count === 1) return PONG_REPLY;
-      return args.count === 2 ? bulkString(Buffer.from(args.raw(1))) : wrongArguments(name);
+      return args.count === 2 ? bulkString(args.raw(1)) : wrongArguments(name);
     case 'echo':
-      return args.count === 2 ? bulkString(Buffer.from(args.raw(1))) : wrongArguments(name);
+      return args.count === 2 ? bulkString(args.raw(1)) : wrongArguments(name);
     case 'quit':
       return OK_REPLY;
     case 'select':
@@ -73,7 +77,7 @@ function authenticate(client: ClientConnection, pool: PoolConfig, user: string, 
   return client.authenticated ? OK_REPLY : errorReply('ERR invalid password');
 }
 
-function clientCommand(args: Args, client: ClientConnection): Buffer {
+function clientCommand(args: LocalArgs, client: ClientConnection): Buffer {
   if (args.count < 2) return wrongArguments('client');
   const sub = args.text(1).toLowerCase();
   switch (sub) {
@@ -98,7 +102,7 @@ function clientCommand(args: Args, client: ClientConnection): Buffer {
 }
 
 /** HELLO [protover [AUTH user pass] [SETNAME name]]: RESP2 only. */
-function hello(args: Args, client: ClientConnection, pool: PoolConfig, info: ProxyInfo): Buffer {
+function hello(args: LocalArgs, client: ClientConnection, pool: PoolConfig, info: ProxyInfo): Buffer {
   if (args.count >= 2 && args.text(1) !== '2') {
     return /^[0-9]+$/.test(args.text(1))
       ? errorReply('NOPROTO sorry, this protocol version is not supported.')

@@ -94,7 +94,6 @@ function timestamp(): string {
 export const log = new Logger();
 
 export const logError = (message: string) => log.log(LOG_ERR, message);
-export const logWarn = (message: string) => log.log(LOG_WARN, message);
 export const logNotice = (message: string) => log.log(LOG_NOTICE, message);
 export const logInfo = (message: string) => log.log(LOG_INFO, message);
 export const logDebug = (message: string) => log.log(LOG_DEBUG, message);

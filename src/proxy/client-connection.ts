@@ -22,7 +22,7 @@ export interface RequestHandler {
 /** Reply bytes handed to the socket and not yet taken by a slow client, beyond which replies wait. */
 const MAX_UNWRITTEN_BYTES = 4 * 1024 * 1024;
 /** Requests of one client waiting for their reply, beyond which the proxy reads no more from it. */
-export const MAX_PENDING_REQUESTS = 1024;
+const MAX_PENDING_REQUESTS = 1024;
 
 let nextClientId = 1;
 

@@ -7,6 +7,9 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools)
+# The command-line tests look the proxy up as operators do, with ps and pgrep.
+command -v pgrep >/dev/null 2>&1 || missing+=(procps)
+command -v ps >/dev/null 2>&1 || missing+=(procps)
 [ "${#missing[@]}" -eq 0 ] && exit 0
 
 packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')

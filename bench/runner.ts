@@ -26,6 +26,9 @@ const FD_MARGIN = 256;
 const SETTLE_MS = 1000;
 const PEAK_SAMPLE_MS = 200;
 const LEAK_SAMPLE_MS = 2000;
+/** An unmeasured warm-up pass before throughput runs: this share of the load's requests, at least the minimum. */
+const WARMUP_SHARE = 0.2;
+const MIN_WARMUP_REQUESTS = 5000;
 /** The leak slope ignores this first share of the run, where heaps and buffers grow to their working size. */
 const LEAK_WARMUP_SHARE = 0.2;
 
@@ -58,8 +61,14 @@ function withRequests(load: Load, settings: RunSettings): Load {
 /** Figures of every run so far, by test and then target, in the order they first appeared. */
 type Runs = Map<string, Map<TargetName, BenchmarkFigures[]>>;
 
-/** Every target in turn, `repeat` times over (so that drift hits all alike); medians per test and target. */
+/**
+ * Every target in turn, `repeat` times over (so that drift hits all alike); medians per test and
+ * target. Each target first gets an unmeasured warm-up pass of the same load, so a freshly started
+ * proxy is measured warm (a JIT runtime's first seconds are not what a long-running proxy does).
+ */
 async function measureThroughput(scenario: string, topology: Topology, load: Load, repeat: number): Promise<ThroughputRow[]> {
+  const warmUp = { ...load, requests: Math.max(MIN_WARMUP_REQUESTS, Math.round(load.requests * WARMUP_SHARE)) };
+  for (const target of targetsOf(topology)) await runBenchmark(target.port, warmUp, RUN_TIMEOUT_MS);
   const runs: Runs = new Map();
   for (let i = 0; i < repeat; i++) {
     for (const target of targetsOf(topology)) record(runs, target.name, await runBenchmark(target.port, load, RUN_TIMEOUT_MS));

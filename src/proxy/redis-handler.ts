@@ -4,6 +4,7 @@
 import type { ClientConnection, RequestHandler } from './client-connection.js';
 import { Request } from './request.js';
 import type { Pool } from './pool.js';
+import type { Server } from '../backend/server.js';
 import { answerLocally, LocalArgs, type ProxyInfo } from './redis-local.js';
 import { ParsedRequest, ParseStatus } from '../protocol/redis/request-parser.js';
 import { lookupCommand, Route, type CommandSpec } from '../protocol/redis/commands.js';
@@ -81,7 +82,7 @@ export class RedisHandler implements RequestHandler {
     this.forwardTo(client, server, buf.subarray(start, end));
   }
 
-  private forwardTo(client: ClientConnection, server: Pool['servers'][number], data: Buffer): void {
+  private forwardTo(client: ClientConnection, server: Server, data: Buffer): void {
     const request = new Request(client, data);
     client.enqueue(request);
     server.connection(client.id).send(request);

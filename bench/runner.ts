@@ -28,7 +28,7 @@ const PEAK_SAMPLE_MS = 200;
 const LEAK_SAMPLE_MS = 2000;
 /** An unmeasured warm-up pass before throughput runs: this share of the load's requests, at least the minimum. */
 const WARMUP_SHARE = 0.2;
-const MIN_WARMUP_REQUESTS = 5000;
+const MIN_WARMUP_REQUESTS = 30000;
 /** The leak slope ignores this first share of the run, where heaps and buffers grow to their working size. */
 const LEAK_WARMUP_SHARE = 0.2;
 

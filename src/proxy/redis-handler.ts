@@ -171,17 +171,22 @@ function encodeFragment(buf: Buffer, parsed: ParsedRequest, positions: readonly 
   return out;
 }
 
-/** Bytes of argument `arg` as sent: "$", its length in digits, CRLF, the data, CRLF. */
+/**
+ * Where argument `arg` starts as sent, at the "$" of its "$<length>\r\n" header. The parser
+ * refuses leading zeros, so the header is exactly as long as the length's decimal digits.
+ */
+function bulkSpanStart(parsed: ParsedRequest, arg: number): number {
+  const argStart = parsed.argStart[arg]!;
+  return argStart - 3 - decimalDigits(parsed.argEnd[arg]! - argStart);
+}
+
+/** Bytes of argument `arg` as sent: "$", its length, CRLF, the data, CRLF. */
 function bulkSpanLength(parsed: ParsedRequest, arg: number): number {
-  const length = parsed.argEnd[arg]! - parsed.argStart[arg]!;
-  return 1 + decimalDigits(length) + 2 + length + 2;
+  return parsed.argEnd[arg]! + 2 - bulkSpanStart(parsed, arg);
 }
 
 function copyBulk(buf: Buffer, parsed: ParsedRequest, arg: number, out: Buffer, pos: number): number {
-  const argStart = parsed.argStart[arg]!;
-  const argEnd = parsed.argEnd[arg]!;
-  const headerStart = argStart - 3 - decimalDigits(argEnd - argStart);
-  return pos + buf.copy(out, pos, headerStart, argEnd + 2);
+  return pos + buf.copy(out, pos, bulkSpanStart(parsed, arg), parsed.argEnd[arg]! + 2);
 }
 
 function decimalDigits(value: number): number {

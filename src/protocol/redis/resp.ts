@@ -12,7 +12,8 @@ export const INVALID = -2;
 const MAX_NUMBER_LINE = 21;
 
 /**
- * Reads the signed decimal that starts at `pos` and ends with CRLF (no leading zeros).
+ * Reads the signed decimal that starts at `pos` and ends with CRLF, as Redis reads one: no "+", no
+ * leading zeros, no "-0".
  * Stores the value in `out.value` and returns the position after the CRLF,
  * or INCOMPLETE / INVALID.
  */
@@ -35,8 +36,8 @@ export function readNumberLine(buf: Buffer, pos: number, out: { value: number })
   }
   if (i + 1 >= end) return i - pos >= MAX_NUMBER_LINE ? INVALID : INCOMPLETE;
   if (i === digitsStart || buf[i + 1] !== LF) return INVALID;
-  // As Redis: no leading zeros, so a length's digits always take the same bytes as its value.
-  if (buf[digitsStart] === 48 /* 0 */ && i - digitsStart > 1) return INVALID;
+  // As Redis: no leading zeros and no "-0", so a length's digits always take the same bytes as its value.
+  if (buf[digitsStart] === 48 /* 0 */ && (i - digitsStart > 1 || negative)) return INVALID;
   out.value = negative ? -value : value;
   return i + 2;
 }

@@ -138,11 +138,12 @@ export class ServerConnection implements Flushable, RequestOwner {
         this.keepPartial(buf.subarray(pos), scanner.need);
         break;
       }
-      const request = this.inflight.shift();
-      if (end === REPLY_INVALID || request === undefined) {
-        this.close(request === undefined ? 'Unexpected reply from server' : 'Protocol error in server reply', CloseKind.Error);
+      // The request stays in flight until its reply is known valid, so that the close fails it too.
+      if (end === REPLY_INVALID || this.inflight.length === 0) {
+        this.close(end === REPLY_INVALID ? 'Protocol error in server reply' : 'Unexpected reply from server', CloseKind.Error);
         return;
       }
+      const request = this.inflight.shift()!;
       stats.responses++;
       stats.response_bytes += end - pos;
       stats.out_queue--;

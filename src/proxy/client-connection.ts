@@ -90,11 +90,25 @@ export class ClientConnection implements Flushable, RequestOwner {
 
   flush(): void {
     if (this.closed) return;
+    let closeNow = false;
+    // A client that does not read gets no more than MAX_UNWRITTEN_BYTES queued on its socket. The
+    // kernel often takes a whole batch at once, and then no 'drain' follows: write the next batch.
+    while (!closeNow && this.socket.writableLength < MAX_UNWRITTEN_BYTES && this.pending.peek()?.done === true) {
+      closeNow = this.writeReadyReplies(MAX_UNWRITTEN_BYTES - this.socket.writableLength);
+    }
+    if (closeNow || (this.closing && this.pending.length === 0)) {
+      this.closed = true;
+      this.socket.end();
+      return;
+    }
+    this.resumeIfRoom();
+  }
+
+  /** Writes the finished replies at the head, about `room` bytes; true when one of them closes the connection. */
+  private writeReadyReplies(room: number): boolean {
     const replies: Buffer[] = [];
     let bytes = 0;
     let closeNow = false;
-    // A client that does not read gets no more than MAX_UNWRITTEN_BYTES queued on its socket.
-    const room = MAX_UNWRITTEN_BYTES - this.socket.writableLength;
     for (let head = this.pending.peek(); head !== undefined && head.done && bytes < room; head = this.pending.peek()) {
       this.pending.shift();
       replies.push(head.reply!);
@@ -104,13 +118,8 @@ export class ClientConnection implements Flushable, RequestOwner {
         break;
       }
     }
-    if (replies.length > 0) this.socket.write(replies.length === 1 ? replies[0]! : Buffer.concat(replies, bytes));
-    if (closeNow || (this.closing && this.pending.length === 0)) {
-      this.closed = true;
-      this.socket.end();
-      return;
-    }
-    this.resumeIfRoom();
+    this.socket.write(replies.length === 1 ? replies[0]! : Buffer.concat(replies, bytes));
+    return closeNow;
   }
 
   /** True while the client may have more requests read and forwarded. */

@@ -16,13 +16,19 @@ const TWEMPROXY_POOL_KEYS = [
 ] as const;
 
 export const POOL_KEYS: readonly string[] = [
-  ...TWEMPROXY_POOL_KEYS, 'protocol', ...UNBUILT_POOL_KEYS,
+  ...TWEMPROXY_POOL_KEYS, 'protocol', 'max_request_bytes', 'max_reply_bytes', ...UNBUILT_POOL_KEYS,
 ];
 
 /** Keys that only mean something under `global:`, to say so when one is written in a pool. */
 const GLOBAL_ONLY_KEYS: readonly string[] = ['worker_processes', 'user', 'group'];
 
 const MILLISECONDS = { min: 0, unit: 'milliseconds' };
+
+/** The memory one client's request or one server reply may take; Redis caps a client's query buffer at 1 GiB. */
+export const DEFAULT_MAX_REQUEST_BYTES = 128 * 1024 * 1024;
+export const DEFAULT_MAX_REPLY_BYTES = 256 * 1024 * 1024;
+const REQUEST_BYTES = { min: 1024, max: 1024 * 1024 * 1024, unit: 'bytes' };
+const REPLY_BYTES = { min: 1024, max: 2 ** 31 - 1, unit: 'bytes' };
 
 /** Reads and checks one pool; null when `listen` or `servers` is missing or unusable (reported). */
 export function parsePool(section: Section, name: string): PoolConfig | null {
@@ -53,6 +59,8 @@ export function parsePool(section: Section, name: string): PoolConfig | null {
     autoEjectHosts: section.bool('auto_eject_hosts', false),
     serverRetryTimeout: section.int('server_retry_timeout', 30000, MILLISECONDS),
     serverFailureLimit: section.int('server_failure_limit', 2, { min: 0, unit: 'failures' }),
+    maxRequestBytes: section.int('max_request_bytes', DEFAULT_MAX_REQUEST_BYTES, REQUEST_BYTES),
+    maxReplyBytes: section.int('max_reply_bytes', DEFAULT_MAX_REPLY_BYTES, REPLY_BYTES),
   };
   return listen && servers ? { ...pool, listen, servers } : null;
 }

@@ -57,6 +57,10 @@ export interface PoolConfig {
   autoEjectHosts: boolean;
   serverRetryTimeout: number;
   serverFailureLimit: number;
+  /** Largest request a client may send, in bytes; a larger one is refused and the client closed. */
+  maxRequestBytes: number;
+  /** Largest reply a server may send, in bytes; a larger one fails only its request. */
+  maxReplyBytes: number;
   /** Sorted as twemproxy sorts them (by name: shorter first, then bytewise). */
   servers: ServerConfig[];
 }

@@ -4,11 +4,12 @@
 import type { Socket } from 'node:net';
 import { Request, type RequestOwner } from './request.js';
 import { Fifo } from '../util/fifo.js';
+import { InputBuffer } from '../util/input-buffer.js';
 import { scheduleFlush, type Flushable } from '../util/flush-scheduler.js';
 import { connectionClosed, connectionOpened, type PoolStats } from '../stats/counters.js';
 import { logDebug, logInfo } from '../log/logger.js';
 
-/** Parses and dispatches the requests found in the bytes a client sent (one per protocol). */
+/** Parses and dispatches the requests found in the bytes a client sent (one per protocol and client). */
 export interface RequestHandler {
   /**
    * Handles the requests in buf starting at `start`; returns the position of the first byte not
@@ -17,6 +18,8 @@ export interface RequestHandler {
   handle(client: ClientConnection, buf: Buffer, start: number): number;
   /** When `handle` returned with an incomplete request: bytes to buffer before calling again. */
   readonly need: number;
+  /** Largest request accepted (the handler refuses larger ones): the input never grows much beyond it. */
+  readonly maxRequestBytes: number;
 }
 
 /** Reply bytes handed to the socket and not yet taken by a slow client, beyond which replies wait. */
@@ -36,8 +39,8 @@ export class ClientConnection implements Flushable, RequestOwner {
   private closed = false;
   private paused = false;
   private readonly pending = new Fifo<Request>();
-  private partial: Buffer[] | null = null;
-  private partialBytes = 0;
+  /** Bytes received and not handled yet: an incomplete request, or requests read while paused. */
+  private readonly input: InputBuffer;
   private need = 0;
 
   constructor(
@@ -47,6 +50,7 @@ export class ClientConnection implements Flushable, RequestOwner {
   ) {
     connectionOpened();
     poolStats.client_connections++;
+    this.input = new InputBuffer(handler.maxRequestBytes);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
@@ -136,36 +140,31 @@ export class ClientConnection implements Flushable, RequestOwner {
 
   private onData(chunk: Buffer): void {
     if (this.closing) return;
-    if (this.partial === null) {
-      this.partial = [chunk];
-      this.partialBytes = chunk.length;
-    } else {
-      this.partial.push(chunk);
-      this.partialBytes += chunk.length;
+    if (this.input.length === 0) {
+      this.processInput(chunk, false);
+      return;
     }
-    if (this.partialBytes >= this.need) this.processInput();
+    this.input.append(chunk);
+    if (this.input.length >= this.need) this.processInput(this.input.view(), true);
   }
 
-  /** Hands the buffered bytes to the handler, which stops at an incomplete request or when the client has no room. */
-  private processInput(): void {
-    const parts = this.partial;
-    if (parts === null || this.closing) return;
-    const buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts, this.partialBytes);
-    this.partial = null;
-    this.partialBytes = 0;
+  /**
+   * Hands bytes to the handler, which stops at an incomplete request or when the client has no
+   * room. A chunk that arrives with nothing held is handled in place; only its rest is kept.
+   */
+  private processInput(buf: Buffer, held: boolean): void {
     this.need = 0;
     const stop = this.handler.handle(this, buf, 0);
-    if (stop < buf.length && !this.closing) {
-      this.partial = [buf.subarray(stop)];
-      this.partialBytes = buf.length - stop;
-      this.need = this.hasRoom ? this.handler.need : 0;
-    }
+    if (this.closing) return;
+    if (held) this.input.consume(stop);
+    else if (stop < buf.length) this.input.append(buf.subarray(stop));
+    if (this.input.length > 0 && this.hasRoom) this.need = this.handler.need;
     if (!this.hasRoom) this.pause();
   }
 
   private stopReading(): void {
     this.closing = true;
-    this.partial = null;
+    this.input.release();
   }
 
   private pause(): void {
@@ -178,12 +177,12 @@ export class ClientConnection implements Flushable, RequestOwner {
     if (!this.paused || this.closed || this.pending.length * 2 >= MAX_PENDING_REQUESTS) return;
     this.paused = false;
     this.socket.resume();
-    if (this.partial !== null && this.partialBytes >= this.need) this.processInput();
+    if (this.input.length > 0 && this.input.length >= this.need) this.processInput(this.input.view(), true);
   }
 
   private onEnd(): void {
     this.poolStats.client_eof++;
-    if (this.partial !== null) logDebug(`client ${this.remoteAddress}: discarding an incomplete request at EOF`);
+    if (this.input.length > 0) logDebug(`client ${this.remoteAddress}: discarding an incomplete request at EOF`);
     this.stopReading();
     if (this.pending.length === 0) this.flush();
   }
@@ -195,6 +194,7 @@ export class ClientConnection implements Flushable, RequestOwner {
 
   private onClose(): void {
     this.closed = true;
+    this.input.release();
     this.poolStats.client_connections--;
     connectionClosed();
   }

@@ -10,7 +10,8 @@ export class Listener {
   private readonly server: NetServer;
   readonly clients = new Set<ClientConnection>();
 
-  constructor(private readonly pool: Pool, private readonly handler: RequestHandler) {
+  /** `newHandler` makes each client's own handler (it holds that client's parse state). */
+  constructor(private readonly pool: Pool, private readonly newHandler: () => RequestHandler) {
     this.server = createServer({ allowHalfOpen: true, pauseOnConnect: false }, (socket) => this.accept(socket));
   }
 
@@ -48,7 +49,7 @@ export class Listener {
       socket.destroy();
       return;
     }
-    const client = new ClientConnection(socket, this.handler, this.pool.stats);
+    const client = new ClientConnection(socket, this.newHandler(), this.pool.stats);
     this.clients.add(client);
     socket.once('close', () => this.clients.delete(client));
   }

@@ -30,7 +30,7 @@ export class Proxy {
     this.pools = config.pools.map((poolConfig) => new Pool(poolConfig));
     this.listeners = this.pools.map((pool) => {
       const info = { version: options.version, startedAt, clientCount: () => pool.stats.client_connections };
-      return new Listener(pool, new RedisHandler(pool, info));
+      return new Listener(pool, () => new RedisHandler(pool, info));
     });
     this.snapshot = new StatsSnapshot(options.version, startedAt);
     this.statsServer = new StatsServer(this.snapshot);

@@ -14,13 +14,19 @@ import { logNotice } from '../log/logger.js';
 const NOAUTH = errorReply('NOAUTH Authentication required');
 const ALLOWED_BEFORE_AUTH = new Set(['auth', 'hello', 'quit']);
 
+/** One client's handler: it holds the parse of that client's current, possibly incomplete, request. */
 export class RedisHandler implements RequestHandler {
   need = 0;
-  private readonly parsed = new ParsedRequest();
-  private readonly localArgs = new LocalArgs(this.parsed);
+  readonly maxRequestBytes: number;
+  private readonly parsed: ParsedRequest;
+  private readonly localArgs: LocalArgs;
   private serverOfKey = new Int32Array(64);
 
-  constructor(private readonly pool: Pool, private readonly info: ProxyInfo) {}
+  constructor(private readonly pool: Pool, private readonly info: ProxyInfo) {
+    this.maxRequestBytes = pool.config.maxRequestBytes;
+    this.parsed = new ParsedRequest(this.maxRequestBytes);
+    this.localArgs = new LocalArgs(this.parsed);
+  }
 
   handle(client: ClientConnection, buf: Buffer, start: number): number {
     const parsed = this.parsed;
@@ -33,6 +39,11 @@ export class RedisHandler implements RequestHandler {
       }
       if (status === ParseStatus.Invalid) {
         client.protocolError(parsed.error);
+        return buf.length;
+      }
+      if (status === ParseStatus.TooLarge) {
+        client.protocolError(`request too large: it needs at least ${parsed.need} bytes, more than max_request_bytes ` +
+          `(${this.maxRequestBytes}) of pool '${this.pool.name}': send smaller requests or raise max_request_bytes`);
         return buf.length;
       }
       this.dispatch(client, buf, pos, parsed.end);

@@ -66,6 +66,8 @@ describe('classic layout', () => {
       autoEjectHosts: false,
       serverRetryTimeout: 30000,
       serverFailureLimit: 2,
+      maxRequestBytes: 128 * 1024 * 1024,
+      maxReplyBytes: 256 * 1024 * 1024,
       servers: [{ host: '127.0.0.1', port: 6379, weight: 1, name: '127.0.0.1:6379', pname: '127.0.0.1:6379:1', isUnix: false, line: 5 }],
     });
   });
@@ -96,6 +98,15 @@ describe('classic layout', () => {
     assert.equal(pool.serverConnections, 4);
     assert.equal(pool.serverRetryTimeout, 2000);
     assert.equal(pool.serverFailureLimit, 5);
+  });
+
+  it('reads the memory bounds max_request_bytes and max_reply_bytes, and refuses values out of range', () => {
+    const pool = onlyPool(alpha('max_request_bytes: 1048576', 'max_reply_bytes: 2097152'));
+    assert.equal(pool.maxRequestBytes, 1048576);
+    assert.equal(pool.maxReplyBytes, 2097152);
+    assertOneProblem(alpha('max_request_bytes: 100'), 4, 'max_request_bytes', /must be a whole number of bytes from 1024 to 1073741824, not '100'/);
+    assertOneProblem(alpha('max_request_bytes: 2147483647'), 4, 'max_request_bytes', /from 1024 to 1073741824/);
+    assertOneProblem(alpha('max_reply_bytes: 64k'), 4, 'max_reply_bytes', /must be a whole number of bytes from 1024 to 2147483647, not '64k'/);
   });
 
   it('treats timeout 0 as no timeout, like twemproxy', () => {

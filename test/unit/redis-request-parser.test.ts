@@ -49,6 +49,47 @@ describe('RESP request parser', () => {
     assert.deepEqual(args(parsed, buf), ['MGET', ...keys]);
   });
 
+  it('resumes an incomplete request where it stopped, without reading its earlier bytes again', () => {
+    const full = Buffer.from('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nvalue\r\n');
+    for (const cut of [20, 24, 26, 29]) { // just after "k\r\n", then at the start, inside and at the end of "value"
+      const parsed = new ParsedRequest();
+      assert.equal(parsed.parse(full.subarray(0, cut), 0), ParseStatus.Incomplete);
+      // The bytes already examined are overwritten: a parser that starts over sees garbage.
+      const rest = Buffer.concat([Buffer.alloc(cut, 0), full.subarray(cut)]);
+      assert.equal(parsed.parse(rest, 0), ParseStatus.Complete, `cut at ${cut}`);
+      assert.equal(parsed.argc, 3);
+      assert.equal(parsed.end, full.length);
+      assert.deepEqual(args(parsed, full), ['SET', 'k', 'value']);
+    }
+  });
+
+  it('resumes a request fed one byte at a time, its bytes moving between buffers, to the same result', () => {
+    const keys = Array.from({ length: 300 }, (_, i) => `key:${i}`);
+    const full = Buffer.from(`*${keys.length + 1}\r\n$3\r\nDEL\r\n` + keys.map((key) => `$${key.length}\r\n${key}\r\n`).join(''));
+    const parsed = new ParsedRequest();
+    let status = ParseStatus.Incomplete;
+    let buf = Buffer.alloc(0);
+    for (let length = 1; length <= full.length && status === ParseStatus.Incomplete; length++) {
+      const offset = length % 3; // the request starts at another offset in each new buffer
+      buf = Buffer.concat([Buffer.alloc(offset, 42), full.subarray(0, length)]);
+      status = parsed.parse(buf, offset);
+    }
+    assert.equal(status, ParseStatus.Complete);
+    assert.equal(parsed.argc, keys.length + 1);
+    const offset = full.length % 3;
+    assert.deepEqual(args(parsed, buf), ['DEL', ...keys]);
+    assert.equal(parsed.end, offset + full.length);
+  });
+
+  it('refuses a request larger than its bound as soon as the length is announced', () => {
+    const parsed = new ParsedRequest(4096);
+    assert.equal(parsed.parse(Buffer.from('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5000\r\nab'), 0), ParseStatus.TooLarge);
+    assert.ok(parsed.need > 4096);
+    assert.equal(parsed.parse(Buffer.from(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$4000\r\n${'a'.repeat(4000)}\r\n`), 0), ParseStatus.Complete);
+    const many = new ParsedRequest(4096);
+    assert.equal(many.parse(Buffer.from('*100000\r\n' + '$1\r\nk\r\n'.repeat(700)), 0), ParseStatus.TooLarge);
+  });
+
   const invalid: [string, string, RegExp][] = [
     ['non-numeric count', '*x\r\n', /invalid multibulk length/],
     ['zero count', '*0\r\n', /invalid multibulk length/],

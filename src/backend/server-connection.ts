@@ -5,6 +5,7 @@ import { Request, type RequestOwner } from '../proxy/request.js';
 import { REPLY_INCOMPLETE, REPLY_INVALID, ReplyScanner } from '../protocol/redis/reply-parser.js';
 import { encodeCommand, errorReply } from '../protocol/redis/resp.js';
 import { Fifo } from '../util/fifo.js';
+import { InputBuffer } from '../util/input-buffer.js';
 import { scheduleFlush, type Flushable } from '../util/flush-scheduler.js';
 import { describeSocketError } from '../util/errors.js';
 import { connectionClosed, connectionOpened, type PoolStats, type ServerStats } from '../stats/counters.js';
@@ -22,6 +23,8 @@ export interface ConnectionContext {
   readonly tcpKeepalive: boolean;
   readonly redisAuth: string | null;
   readonly redisDb: number;
+  /** Largest reply accepted, in bytes: a larger one is scanned and dropped, and its request fails. */
+  readonly maxReplyBytes: number;
   /** Called once when the connection is gone; `failure` is false only for a deliberate close. */
   connectionClosed(connection: ServerConnection, failure: boolean): void;
   /** Called when a reply arrives: the server works. */
@@ -35,8 +38,6 @@ const enum CloseKind {
   TimedOut,
 }
 
-const scanner = new ReplyScanner();
-
 export class ServerConnection implements Flushable, RequestOwner {
   flushScheduled = false;
   closed = false;
@@ -44,13 +45,16 @@ export class ServerConnection implements Flushable, RequestOwner {
   private readonly inflight = new Fifo<Request>();
   private outgoing: Buffer[] = [];
   private outgoingBytes = 0;
-  private partial: Buffer[] | null = null;
-  private partialBytes = 0;
-  private need = 0;
+  /** The start of a reply not complete yet (for an oversized reply, only its bytes not examined yet). */
+  private readonly input: InputBuffer;
+  private readonly scanner = new ReplyScanner();
+  /** Set while the reply under way is beyond max_reply_bytes: its bytes are dropped as they are scanned. */
+  private oversized = false;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly context: ConnectionContext) {
     const { config } = context;
+    this.input = new InputBuffer(context.maxReplyBytes);
     this.socket = config.isUnix ? connect({ path: config.host }) : connect({ host: config.host, port: config.port });
     this.socket.setNoDelay(true);
     if (context.tcpKeepalive) this.socket.setKeepAlive(true);
@@ -121,44 +125,68 @@ export class ServerConnection implements Flushable, RequestOwner {
   }
 
   private onData(chunk: Buffer): void {
-    let buf = chunk;
-    if (this.partial !== null) {
-      this.partial.push(chunk);
-      this.partialBytes += chunk.length;
-      if (this.partialBytes < this.need) return;
-      buf = Buffer.concat(this.partial, this.partialBytes);
-      this.partial = null;
-    }
+    const held = this.input.length > 0;
+    if (held) this.input.append(chunk);
+    const buf = held ? this.input.view() : chunk;
+    // Held bytes begin at the reply's start, or, for an oversized reply, where scanning resumes.
+    const keepFrom = this.readReplies(buf, held && !this.oversized ? this.scanner.examined : 0);
+    if (keepFrom < 0) return;
+    if (held) this.input.consume(keepFrom);
+    else if (keepFrom < buf.length) this.input.append(buf.subarray(keepFrom));
+  }
+
+  /**
+   * Completes the requests in flight with the replies in `buf`, scanning from `pos`; returns the
+   * position from which bytes must be kept for the reply not complete yet, or -1 once closed.
+   */
+  private readReplies(buf: Buffer, pos: number): number {
+    const scanner = this.scanner;
     const stats = this.context.stats;
-    let pos = 0;
+    // Where the reply under way starts in buf (before 0 when its first bytes were dropped).
+    let start = scanner.inProgress ? pos - scanner.examined : pos;
     let answered = false;
     while (pos < buf.length) {
-      const end = scanner.scan(buf, pos);
+      const end = scanner.inProgress ? scanner.resume(buf, pos) : scanner.scan(buf, pos);
       if (end === REPLY_INCOMPLETE) {
-        this.keepPartial(buf.subarray(pos), scanner.need);
-        break;
+        if (answered) this.context.serverAnswered();
+        return this.keepIncomplete(buf, start);
       }
       // The request stays in flight until its reply is known valid, so that the close fails it too.
       if (end === REPLY_INVALID || this.inflight.length === 0) {
         this.close(end === REPLY_INVALID ? 'Protocol error in server reply' : 'Unexpected reply from server', CloseKind.Error);
-        return;
+        return -1;
       }
       const request = this.inflight.shift()!;
       stats.responses++;
-      stats.response_bytes += end - pos;
+      stats.response_bytes += end - start;
       stats.out_queue--;
       stats.out_queue_bytes -= request.data.length;
       answered = true;
-      request.complete(buf.subarray(pos, end));
-      pos = end;
+      if (this.oversized) {
+        this.oversized = false;
+        request.complete(this.replyTooLarge(end - start), true);
+      } else {
+        request.complete(buf.subarray(start, end));
+      }
+      pos = start = end;
     }
     if (answered) this.context.serverAnswered();
+    return pos;
   }
 
-  private keepPartial(rest: Buffer, need: number): void {
-    this.partial = [rest];
-    this.partialBytes = rest.length;
-    this.need = need;
+  /** Where the bytes to keep for the incomplete reply at `start` begin; beyond max_reply_bytes, only the unscanned ones. */
+  private keepIncomplete(buf: Buffer, start: number): number {
+    if (!this.oversized && buf.length - start > this.context.maxReplyBytes) {
+      this.oversized = true;
+      log.log(LOG_WARN, `server '${this.context.config.name}' of pool '${this.context.poolName}' sends a reply larger than ` +
+        `max_reply_bytes (${this.context.maxReplyBytes}): dropping it, its request gets an error`);
+    }
+    return this.oversized ? this.scanner.resumeAt : start;
+  }
+
+  private replyTooLarge(size: number): Buffer {
+    return errorReply(`ERR reply too large: ${size} bytes, more than max_reply_bytes (${this.context.maxReplyBytes}) ` +
+      `of pool '${this.context.poolName}': ask for less at once (e.g. LRANGE or SCAN in pages) or raise max_reply_bytes`);
   }
 
   private armTimer(delay: number): void {
@@ -191,7 +219,7 @@ export class ServerConnection implements Flushable, RequestOwner {
     stats.in_queue -= this.outgoing.length;
     stats.in_queue_bytes -= this.outgoingBytes;
     this.outgoing = [];
-    this.partial = null;
+    this.input.release();
     const failed = this.inflight.drain();
     if (failed.length > 0 || kind !== CloseKind.Deliberate) {
       log.log(kind === CloseKind.Eof ? LOG_INFO : LOG_WARN, `server '${this.context.config.name}' of pool '${this.context.poolName}' ` +

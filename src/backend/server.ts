@@ -19,6 +19,7 @@ export class Server implements ConnectionContext {
   readonly tcpKeepalive: boolean;
   readonly redisAuth: string | null;
   readonly redisDb: number;
+  readonly maxReplyBytes: number;
   private readonly connections: (ServerConnection | null)[];
 
   constructor(
@@ -32,6 +33,7 @@ export class Server implements ConnectionContext {
     this.tcpKeepalive = pool.tcpKeepalive;
     this.redisAuth = pool.redisAuth;
     this.redisDb = pool.redisDb;
+    this.maxReplyBytes = pool.maxReplyBytes;
     this.connections = new Array(pool.serverConnections).fill(null);
   }
 

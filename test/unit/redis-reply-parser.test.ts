@@ -28,8 +28,25 @@ describe('RESP reply scanner', () => {
       assert.equal(scanner.scan(buf, 0), buf.length);
       for (let cut = 0; cut < buf.length; cut++) {
         assert.equal(scanner.scan(buf.subarray(0, cut), 0), REPLY_INCOMPLETE, `cut at ${cut}`);
-        assert.ok(scanner.need > cut, `need more than ${cut}`);
+        assert.ok(scanner.resumeAt <= cut);
+        // The examined bytes are overwritten: resuming must not read them again.
+        const rest = Buffer.concat([Buffer.alloc(scanner.resumeAt, 0), buf.subarray(scanner.resumeAt)]);
+        assert.equal(scanner.resume(rest, scanner.resumeAt), buf.length, `resumed after a cut at ${cut}`);
+        assert.equal(scanner.examined, buf.length);
       }
+    });
+
+    it(`finds the end of ${JSON.stringify(reply)} fed one byte at a time, keeping only the bytes not examined`, () => {
+      const buf = Buffer.from(reply);
+      let kept = Buffer.alloc(0);
+      let end = REPLY_INCOMPLETE;
+      for (let i = 0; i < buf.length && end === REPLY_INCOMPLETE; i++) {
+        const input = Buffer.concat([kept, buf.subarray(i, i + 1)]);
+        end = i === 0 ? scanner.scan(input, 0) : scanner.resume(input, 0);
+        if (end === REPLY_INCOMPLETE) kept = input.subarray(scanner.resumeAt);
+      }
+      assert.equal(end, kept.length + 1);
+      assert.equal(scanner.examined, buf.length);
     });
   }
 
@@ -43,9 +60,15 @@ describe('RESP reply scanner', () => {
     }
   });
 
-  it('asks for a whole bulk value at once', () => {
+  it('resumes inside a bulk value without keeping its bytes, and in an array after its elements', () => {
     assert.equal(scanner.scan(Buffer.from('$100000\r\nab'), 0), REPLY_INCOMPLETE);
-    assert.equal(scanner.need, 9 + 100000 + 2);
+    assert.equal(scanner.resumeAt, 11);
+    assert.equal(scanner.resume(Buffer.alloc(99990), 0), REPLY_INCOMPLETE);
+    assert.equal(scanner.resume(Buffer.from('12345678\r\n+OK\r\n'), 0), 10);
+    assert.equal(scanner.examined, 9 + 100000 + 2);
+    const elements = '$1\r\nx\r\n'.repeat(1000);
+    assert.equal(scanner.scan(Buffer.from(`*2000\r\n${elements}`), 0), REPLY_INCOMPLETE);
+    assert.equal(scanner.resume(Buffer.from(elements), 0), elements.length);
   });
 
   it('refuses bytes that are no reply', () => {

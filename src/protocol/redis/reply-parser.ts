@@ -1,27 +1,71 @@
 // Streaming parser for replies from Redis servers: finds where each complete reply ends.
-// Replies are forwarded as the raw bytes that came; only their boundaries are parsed.
-import { INCOMPLETE, INVALID, findLineEnd, readNumberLine } from './resp.js';
+// Replies are forwarded as the raw bytes that came; only their boundaries are parsed. An
+// incomplete reply is resumed where it stopped, so a large reply costs time linear in its size,
+// and its state (elements still to come, bulk bytes still to come) does not depend on keeping
+// the bytes already examined: an oversized reply can be scanned while its bytes are dropped.
+import { CR, INCOMPLETE, INVALID, findLineEnd, readNumberLine } from './resp.js';
 
 export const REPLY_INCOMPLETE = -1;
 export const REPLY_INVALID = -2;
 
-/** Reused between replies: where the last parse stopped. */
+/** One stream's scan of its current reply (merge.ts also uses one on complete buffers). */
 export class ReplyScanner {
-  /** When incomplete: bytes, counted from the reply start, to buffer before scanning again. */
-  need = 0;
+  /** Bytes of the current reply examined so far; after a complete scan, the reply's length. */
+  examined = 0;
+  /** When incomplete: where the bytes not examined yet begin, to pass to `resume`. */
+  resumeAt = 0;
   private readonly number = { value: 0 };
+  /** Elements of the current reply not complete yet; 0 when no reply is under way. */
+  private pending = 0;
+  /** Bytes of a bulk string (data and CRLF) still to come. */
+  private bulkLeft = 0;
+  /** True inside a simple line (+, -, :, ...) whose CRLF has not come. */
+  private inLine = false;
+
+  /** True when the last scan or resume found the reply incomplete. */
+  get inProgress(): boolean {
+    return this.pending > 0;
+  }
 
   /**
    * Returns the position just after the complete reply starting at `start`,
-   * REPLY_INCOMPLETE (see `need`) or REPLY_INVALID.
+   * REPLY_INCOMPLETE (see `resumeAt`) or REPLY_INVALID.
    */
   scan(buf: Buffer, start: number): number {
-    let pos = start;
-    let pending = 1;
-    while (pending > 0) {
-      if (pos >= buf.length) return this.incomplete(buf, start);
-      const type = buf[pos]!;
+    this.pending = 1;
+    this.bulkLeft = 0;
+    this.inLine = false;
+    this.examined = 0;
+    return this.run(buf, start);
+  }
+
+  /** Continues the incomplete reply; `pos` is where its bytes not examined yet begin in `buf`. */
+  resume(buf: Buffer, pos: number): number {
+    return this.run(buf, pos);
+  }
+
+  private run(buf: Buffer, from: number): number {
+    const length = buf.length;
+    let pos = from;
+    let pending = this.pending;
+    if (this.bulkLeft > 0) {
+      if (length - pos < this.bulkLeft) {
+        this.bulkLeft -= length - pos;
+        return this.suspend(pending, from, length);
+      }
+      pos += this.bulkLeft;
+      this.bulkLeft = 0;
       pending--;
+    } else if (this.inLine) {
+      const cr = findLineEnd(buf, pos);
+      if (cr === -1) return this.suspend(pending, from, buf[length - 1] === CR ? length - 1 : length);
+      this.inLine = false;
+      pos = cr + 2;
+      pending--;
+    }
+    while (pending > 0) {
+      if (pos >= length) return this.suspend(pending, from, pos);
+      const type = buf[pos]!;
       switch (type) {
         case 43: // + simple string
         case 45: // - error
@@ -31,23 +75,32 @@ export class ReplyScanner {
         case 35: // # boolean
         case 40: { // ( big number
           const cr = findLineEnd(buf, pos + 1);
-          if (cr === -1) return this.incomplete(buf, start);
+          if (cr === -1) {
+            this.inLine = true;
+            return this.suspend(pending, from, buf[length - 1] === CR ? length - 1 : length);
+          }
           pos = cr + 2;
+          pending--;
           break;
         }
         case 36: // $ bulk string
         case 61: // = verbatim string
         case 33: { // ! bulk error
           const dataStart = readNumberLine(buf, pos + 1, this.number);
-          if (dataStart === INCOMPLETE) return this.incomplete(buf, start);
-          if (dataStart === INVALID || this.number.value < -1) return REPLY_INVALID;
+          if (dataStart === INCOMPLETE) return this.suspend(pending, from, pos);
+          if (dataStart === INVALID || this.number.value < -1) return this.invalid();
           if (this.number.value === -1) {
             pos = dataStart;
+            pending--;
             break;
           }
           const next = dataStart + this.number.value + 2;
-          if (next > buf.length) return this.incompleteUntil(next - start);
+          if (next > length) {
+            this.bulkLeft = next - length;
+            return this.suspend(pending, from, length);
+          }
           pos = next;
+          pending--;
           break;
         }
         case 42: // * array
@@ -56,27 +109,33 @@ export class ReplyScanner {
         case 37: // % map
         case 124: { // | attribute (followed by the reply it describes)
           const next = readNumberLine(buf, pos + 1, this.number);
-          if (next === INCOMPLETE) return this.incomplete(buf, start);
-          if (next === INVALID || this.number.value < -1) return REPLY_INVALID;
+          if (next === INCOMPLETE) return this.suspend(pending, from, pos);
+          if (next === INVALID || this.number.value < -1) return this.invalid();
           const count = this.number.value;
+          pending--;
           if (count > 0) pending += type === 37 || type === 124 ? count * 2 : count;
           if (type === 124) pending++;
           pos = next;
           break;
         }
         default:
-          return REPLY_INVALID;
+          return this.invalid();
       }
     }
+    this.pending = 0;
+    this.examined += pos - from;
     return pos;
   }
 
-  private incomplete(buf: Buffer, start: number): number {
-    return this.incompleteUntil(buf.length - start + 1);
+  private suspend(pending: number, from: number, resumeAt: number): number {
+    this.pending = pending;
+    this.examined += resumeAt - from;
+    this.resumeAt = resumeAt;
+    return REPLY_INCOMPLETE;
   }
 
-  private incompleteUntil(need: number): number {
-    this.need = need;
-    return REPLY_INCOMPLETE;
+  private invalid(): number {
+    this.pending = 0;
+    return REPLY_INVALID;
   }
 }

@@ -145,3 +145,154 @@ describe('a server line that points at something that is not Redis', () => {
     });
   }
 });
+
+/** Sends `command` on a fresh connection and collects exactly `expected.length` bytes of reply. */
+async function fetchBytes(port: number, command: Buffer, expectedLength: number): Promise<Buffer> {
+  const reader = await new Promise<Socket>((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1' }, () => resolve(socket));
+    socket.once('error', reject);
+  });
+  const chunks: Buffer[] = [];
+  let received = 0;
+  reader.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    received += chunk.length;
+  });
+  try {
+    reader.write(command);
+    await waitFor(`${expectedLength} bytes of reply`, () => received >= expectedLength, 30000);
+    return Buffer.concat(chunks, received);
+  } finally {
+    reader.destroy();
+  }
+}
+
+describe('large requests and replies in many chunks', () => {
+  let pool: ShardedPool;
+
+  before(async () => {
+    pool = await ShardedPool.start(1);
+  });
+
+  after(async () => {
+    await pool?.destroy();
+  });
+
+  test('LRANGE of 1,000,000 elements comes through whole and exact', async () => {
+    const client = await RawClient.connect(pool.port);
+    try {
+      const elements = Array.from({ length: 1_000_000 }, (_, i) => `e${i}`);
+      for (let i = 0; i < elements.length; i += 10_000) {
+        await client.command('RPUSH', 'big-list', ...elements.slice(i, i + 10_000));
+      }
+      const expected = Buffer.from(`*${elements.length}\r\n` + elements.map((e) => `$${e.length}\r\n${e}\r\n`).join(''));
+      const reply = await fetchBytes(pool.port, encode('LRANGE', 'big-list', '0', '-1'), expected.length);
+      assert.equal(reply.length, expected.length);
+      assert.ok(reply.equals(expected), 'the reply is byte for byte the list');
+      assert.equal(await client.command('PING'), '+PONG\r\n');
+    } finally {
+      client.close();
+    }
+  });
+
+  test('a request of 20,000 arguments trickled in small pieces is parsed whole; other clients are served meanwhile', async () => {
+    const trickler = await RawClient.connect(pool.port);
+    const other = await RawClient.connect(pool.port);
+    try {
+      for (let i = 0; i < 100; i++) assert.equal(await other.command('SET', `trickle${i * 200}`, 'x'), '+OK\r\n');
+      const keys = Array.from({ length: 20_000 }, (_, i) => `trickle${i}`);
+      const request = encode('DEL', ...keys);
+      const pieces = 400;
+      const size = Math.ceil(request.length / pieces);
+      for (let i = 0; i < pieces; i++) {
+        trickler.write(request.subarray(i * size, (i + 1) * size));
+        if (i % 100 === 50) assert.equal(await other.command('GET', 'trickle200'), '$1\r\nx\r\n');
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      assert.deepEqual(await trickler.replies(1), [':100\r\n']);
+    } finally {
+      trickler.close();
+      other.close();
+    }
+  });
+
+  test('a 64 MiB value is stored and read back with the default bounds', async () => {
+    const value = Buffer.alloc(64 * 1024 * 1024, 'abcdefgh');
+    const client = await RawClient.connect(pool.port);
+    try {
+      client.write(encode('SET', 'huge', value));
+      assert.deepEqual(await client.replies(1, 30000), ['+OK\r\n']);
+      const header = Buffer.from(`$${value.length}\r\n`);
+      const reply = await fetchBytes(pool.port, encode('GET', 'huge'), header.length + value.length + 2);
+      assert.ok(reply.subarray(0, header.length).equals(header));
+      assert.ok(reply.subarray(header.length, header.length + value.length).equals(value));
+    } finally {
+      client.close();
+    }
+  });
+});
+
+describe('memory bounds', () => {
+  let pool: ShardedPool;
+
+  before(async () => {
+    pool = await ShardedPool.start(1, { max_request_bytes: 1048576, max_reply_bytes: 1048576 });
+  });
+
+  after(async () => {
+    await pool?.destroy();
+  });
+
+  test('a request beyond max_request_bytes: earlier replies, then an error naming the bound, then the close', async () => {
+    const client = await RawClient.connect(pool.port);
+    const bystander = await RawClient.connect(pool.port);
+    try {
+      client.write(Buffer.concat([encode('SET', 'small', '1'), encode('SET', 'big', 'x'.repeat(1100 * 1024))]));
+      assert.equal(await client.waitClosed(5000), true);
+      assert.match(client.data, /^\+OK\r\n-ERR request too large: [^\r\n]*more than max_request_bytes \(1048576\) of pool 'alpha': [^\r\n]*raise max_request_bytes\r\n$/);
+      assert.equal(await bystander.command('GET', 'small'), '$1\r\n1\r\n');
+      assert.equal(await bystander.command('GET', 'big'), '$-1\r\n');
+    } finally {
+      client.close();
+      bystander.close();
+    }
+  });
+
+  test('a request of many small arguments beyond max_request_bytes is refused the same way', async () => {
+    const client = await RawClient.connect(pool.port);
+    try {
+      const keys = Array.from({ length: 100_000 }, (_, i) => `k${i}`);
+      client.write(encode('DEL', ...keys));
+      assert.equal(await client.waitClosed(5000), true);
+      assert.match(client.data, /^-ERR request too large: [^\r\n]*max_request_bytes \(1048576\)/);
+    } finally {
+      client.close();
+    }
+  });
+
+  test('a reply beyond max_reply_bytes fails only its request; the shared server connection goes on', async () => {
+    const client = await RawClient.connect(pool.port);
+    const neighbour = await RawClient.connect(pool.port);
+    try {
+      const value = 'y'.repeat(600 * 1024);
+      assert.equal(await client.command('SET', 'half', value), '+OK\r\n');
+      assert.equal(await client.command('APPEND', 'double', value), `:${value.length}\r\n`);
+      assert.equal(await client.command('APPEND', 'double', value), `:${2 * value.length}\r\n`);
+      assert.equal(await client.command('SET', 'tiny', 'z'), '+OK\r\n');
+      const neighbourly = Array.from({ length: 200 }, () => encode('GET', 'tiny'));
+      client.write(Buffer.concat([encode('GET', 'double'), encode('GET', 'half')]));
+      neighbour.write(Buffer.concat(neighbourly));
+      const replies = await client.replies(2);
+      const doubleReplyBytes = `$${2 * value.length}\r\n`.length + 2 * value.length + 2;
+      assert.match(replies[0]!, new RegExp(`^-ERR reply too large: ${doubleReplyBytes} bytes, more than max_reply_bytes \\(1048576\\) of pool 'alpha': [^\\r\\n]*raise max_reply_bytes\r\n$`));
+      assert.equal(replies[1], `$${value.length}\r\n${value}\r\n`);
+      const others = await neighbour.replies(200);
+      assert.equal(others.filter((reply) => reply === '$1\r\nz\r\n').length, 200);
+      assert.equal(await serverStat(pool.proxy, 'server_err') + await serverStat(pool.proxy, 'server_eof'), 0);
+      assert.equal(await client.command('STRLEN', 'double'), `:${2 * value.length}\r\n`);
+    } finally {
+      client.close();
+      neighbour.close();
+    }
+  });
+});

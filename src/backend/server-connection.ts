@@ -132,7 +132,7 @@ export class ServerConnection implements Flushable, RequestOwner {
     const keepFrom = this.readReplies(buf, held && !this.oversized ? this.scanner.examined : 0);
     if (keepFrom < 0) return;
     if (held) this.input.consume(keepFrom);
-    else if (keepFrom < buf.length) this.input.append(buf.subarray(keepFrom));
+    else if (keepFrom < buf.length) this.input.keep(buf.subarray(keepFrom));
   }
 
   /**

@@ -157,7 +157,7 @@ export class ClientConnection implements Flushable, RequestOwner {
     const stop = this.handler.handle(this, buf, 0);
     if (this.closing) return;
     if (held) this.input.consume(stop);
-    else if (stop < buf.length) this.input.append(buf.subarray(stop));
+    else if (stop < buf.length) this.input.keep(buf.subarray(stop));
     if (this.input.length > 0 && this.hasRoom) this.need = this.handler.need;
     if (!this.hasRoom) this.pause();
   }

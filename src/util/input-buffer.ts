@@ -2,10 +2,10 @@
 // chunk. Appending copies only the new chunk (the storage grows by doubling), and bytes already
 // handed out as views into the storage are never written over: new bytes go after the held ones.
 
-/** Storage allocated for a first tail; enough for most requests and replies split over chunks. */
+/** The smallest storage allocated. */
 const MIN_CAPACITY = 16 * 1024;
-/** Storage kept once empty; anything larger is given back. */
-const KEEP_CAPACITY = 64 * 1024;
+/** Storage up to this size is kept while it holds bytes; larger storage holding little is given back. */
+const KEEP_CAPACITY = 1024 * 1024;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -26,18 +26,31 @@ export class InputBuffer {
     return this.storage.subarray(this.start, this.end);
   }
 
+  /**
+   * Holds `bytes`, a chunk's tail, without copying them when nothing is held: they stay where
+   * they are, and the next append copies them out with the new chunk (nothing is written there).
+   */
+  keep(bytes: Buffer): void {
+    if (this.length > 0) {
+      this.append(bytes);
+      return;
+    }
+    this.storage = bytes;
+    this.start = 0;
+    this.end = bytes.length;
+  }
+
   append(bytes: Buffer): void {
     if (this.end + bytes.length > this.storage.length) this.grow(bytes.length);
     this.end += bytes.copy(this.storage, this.end);
   }
 
-  /** Drops the first `count` held bytes; large storage holding little is given back. */
+  /** Drops the first `count` held bytes; storage holding nothing, or large storage holding little, is given back. */
   consume(count: number): void {
     this.start += count;
     const held = this.end - this.start;
-    if (this.storage.length <= KEEP_CAPACITY || held * 4 > this.storage.length) return;
     if (held === 0) this.release();
-    else this.moveTo(Buffer.allocUnsafe(Math.max(MIN_CAPACITY, held * 2)));
+    else if (this.storage.length > KEEP_CAPACITY && held * 4 <= this.storage.length) this.moveTo(Buffer.allocUnsafe(Math.max(MIN_CAPACITY, held * 2)));
   }
 
   /** Drops everything held and the storage. */

@@ -41,7 +41,18 @@ describe('input buffer', () => {
     assert.ok(storages <= 12, `moved ${storages} times for 16 MB in 1 KB chunks`);
   });
 
-  it('gives large storage back once what it holds is consumed', () => {
+  it('keeps a chunk tail in place until the next chunk, then copies it out without touching the chunk', () => {
+    const chunk = Buffer.from('complete;tail');
+    const input = new InputBuffer(1 << 20);
+    input.keep(chunk.subarray(9));
+    assert.equal(input.view().buffer, chunk.buffer, 'not copied');
+    input.append(Buffer.from('+more'));
+    assert.equal(input.view().toString(), 'tail+more');
+    assert.notEqual(input.view().buffer, chunk.buffer);
+    assert.equal(chunk.toString(), 'complete;tail');
+  });
+
+  it('gives storage back once what it holds is consumed', () => {
     const input = new InputBuffer(64 << 20);
     input.append(Buffer.alloc(8 << 20));
     const large = input.view().buffer;

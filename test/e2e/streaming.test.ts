@@ -37,7 +37,28 @@ function countingSocket(port: number): Promise<{ socket: Socket; received: () =>
   });
 }
 
-describe('streaming through the proxy', () => {
+/** Sends `command` on a fresh connection and collects exactly `expected.length` bytes of reply. */
+async function fetchBytes(port: number, command: Buffer, expectedLength: number): Promise<Buffer> {
+  const reader = await new Promise<Socket>((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1' }, () => resolve(socket));
+    socket.once('error', reject);
+  });
+  const chunks: Buffer[] = [];
+  let received = 0;
+  reader.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    received += chunk.length;
+  });
+  try {
+    reader.write(command);
+    await waitFor(`${expectedLength} bytes of reply`, () => received >= expectedLength, 30000);
+    return Buffer.concat(chunks, received);
+  } finally {
+    reader.destroy();
+  }
+}
+
+describe('large pipelines, requests and replies in many chunks', () => {
   let pool: ShardedPool;
 
   before(async () => {
@@ -68,6 +89,59 @@ describe('streaming through the proxy', () => {
     } finally {
       reader.socket.destroy();
       setter.close();
+    }
+  });
+
+  test('LRANGE of 1,000,000 elements comes through whole and exact', async () => {
+    const client = await RawClient.connect(pool.port);
+    try {
+      const elements = Array.from({ length: 1_000_000 }, (_, i) => `e${i}`);
+      for (let i = 0; i < elements.length; i += 10_000) {
+        await client.command('RPUSH', 'big-list', ...elements.slice(i, i + 10_000));
+      }
+      const expected = Buffer.from(`*${elements.length}\r\n` + elements.map((e) => `$${e.length}\r\n${e}\r\n`).join(''));
+      const reply = await fetchBytes(pool.port, encode('LRANGE', 'big-list', '0', '-1'), expected.length);
+      assert.equal(reply.length, expected.length);
+      assert.ok(reply.equals(expected), 'the reply is byte for byte the list');
+      assert.equal(await client.command('PING'), '+PONG\r\n');
+    } finally {
+      client.close();
+    }
+  });
+
+  test('a request of 20,000 arguments trickled in small pieces is parsed whole; other clients are served meanwhile', async () => {
+    const trickler = await RawClient.connect(pool.port);
+    const other = await RawClient.connect(pool.port);
+    try {
+      for (let i = 0; i < 100; i++) assert.equal(await other.command('SET', `trickle${i * 200}`, 'x'), '+OK\r\n');
+      const keys = Array.from({ length: 20_000 }, (_, i) => `trickle${i}`);
+      const request = encode('DEL', ...keys);
+      const pieces = 400;
+      const size = Math.ceil(request.length / pieces);
+      for (let i = 0; i < pieces; i++) {
+        trickler.write(request.subarray(i * size, (i + 1) * size));
+        if (i % 100 === 50) assert.equal(await other.command('GET', 'trickle200'), '$1\r\nx\r\n');
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      assert.deepEqual(await trickler.replies(1), [':100\r\n']);
+    } finally {
+      trickler.close();
+      other.close();
+    }
+  });
+
+  test('a 64 MiB value is stored and read back with the default bounds', async () => {
+    const value = Buffer.alloc(64 * 1024 * 1024, 'abcdefgh');
+    const client = await RawClient.connect(pool.port);
+    try {
+      client.write(encode('SET', 'huge', value));
+      assert.deepEqual(await client.replies(1, 30000), ['+OK\r\n']);
+      const header = Buffer.from(`$${value.length}\r\n`);
+      const reply = await fetchBytes(pool.port, encode('GET', 'huge'), header.length + value.length + 2);
+      assert.ok(reply.subarray(0, header.length).equals(header));
+      assert.ok(reply.subarray(header.length, header.length + value.length).equals(value));
+    } finally {
+      client.close();
     }
   });
 });
@@ -144,92 +218,6 @@ describe('a server line that points at something that is not Redis', () => {
       }
     });
   }
-});
-
-/** Sends `command` on a fresh connection and collects exactly `expected.length` bytes of reply. */
-async function fetchBytes(port: number, command: Buffer, expectedLength: number): Promise<Buffer> {
-  const reader = await new Promise<Socket>((resolve, reject) => {
-    const socket = connect({ port, host: '127.0.0.1' }, () => resolve(socket));
-    socket.once('error', reject);
-  });
-  const chunks: Buffer[] = [];
-  let received = 0;
-  reader.on('data', (chunk: Buffer) => {
-    chunks.push(chunk);
-    received += chunk.length;
-  });
-  try {
-    reader.write(command);
-    await waitFor(`${expectedLength} bytes of reply`, () => received >= expectedLength, 30000);
-    return Buffer.concat(chunks, received);
-  } finally {
-    reader.destroy();
-  }
-}
-
-describe('large requests and replies in many chunks', () => {
-  let pool: ShardedPool;
-
-  before(async () => {
-    pool = await ShardedPool.start(1);
-  });
-
-  after(async () => {
-    await pool?.destroy();
-  });
-
-  test('LRANGE of 1,000,000 elements comes through whole and exact', async () => {
-    const client = await RawClient.connect(pool.port);
-    try {
-      const elements = Array.from({ length: 1_000_000 }, (_, i) => `e${i}`);
-      for (let i = 0; i < elements.length; i += 10_000) {
-        await client.command('RPUSH', 'big-list', ...elements.slice(i, i + 10_000));
-      }
-      const expected = Buffer.from(`*${elements.length}\r\n` + elements.map((e) => `$${e.length}\r\n${e}\r\n`).join(''));
-      const reply = await fetchBytes(pool.port, encode('LRANGE', 'big-list', '0', '-1'), expected.length);
-      assert.equal(reply.length, expected.length);
-      assert.ok(reply.equals(expected), 'the reply is byte for byte the list');
-      assert.equal(await client.command('PING'), '+PONG\r\n');
-    } finally {
-      client.close();
-    }
-  });
-
-  test('a request of 20,000 arguments trickled in small pieces is parsed whole; other clients are served meanwhile', async () => {
-    const trickler = await RawClient.connect(pool.port);
-    const other = await RawClient.connect(pool.port);
-    try {
-      for (let i = 0; i < 100; i++) assert.equal(await other.command('SET', `trickle${i * 200}`, 'x'), '+OK\r\n');
-      const keys = Array.from({ length: 20_000 }, (_, i) => `trickle${i}`);
-      const request = encode('DEL', ...keys);
-      const pieces = 400;
-      const size = Math.ceil(request.length / pieces);
-      for (let i = 0; i < pieces; i++) {
-        trickler.write(request.subarray(i * size, (i + 1) * size));
-        if (i % 100 === 50) assert.equal(await other.command('GET', 'trickle200'), '$1\r\nx\r\n');
-        await new Promise((resolve) => setTimeout(resolve, 1));
-      }
-      assert.deepEqual(await trickler.replies(1), [':100\r\n']);
-    } finally {
-      trickler.close();
-      other.close();
-    }
-  });
-
-  test('a 64 MiB value is stored and read back with the default bounds', async () => {
-    const value = Buffer.alloc(64 * 1024 * 1024, 'abcdefgh');
-    const client = await RawClient.connect(pool.port);
-    try {
-      client.write(encode('SET', 'huge', value));
-      assert.deepEqual(await client.replies(1, 30000), ['+OK\r\n']);
-      const header = Buffer.from(`$${value.length}\r\n`);
-      const reply = await fetchBytes(pool.port, encode('GET', 'huge'), header.length + value.length + 2);
-      assert.ok(reply.subarray(0, header.length).equals(header));
-      assert.ok(reply.subarray(header.length, header.length + value.length).equals(value));
-    } finally {
-      client.close();
-    }
-  });
 });
 
 describe('memory bounds', () => {

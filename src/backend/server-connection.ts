@@ -125,6 +125,9 @@ export class ServerConnection implements Flushable, RequestOwner {
   }
 
   private onData(chunk: Buffer): void {
+    if (this.input.length > 0 && !this.oversized && this.input.length + chunk.length > this.context.maxReplyBytes) {
+      this.dropOversizedReply();
+    }
     const held = this.input.length > 0;
     if (held) this.input.append(chunk);
     const buf = held ? this.input.view() : chunk;
@@ -176,12 +179,24 @@ export class ServerConnection implements Flushable, RequestOwner {
 
   /** Where the bytes to keep for the incomplete reply at `start` begin; beyond max_reply_bytes, only the unscanned ones. */
   private keepIncomplete(buf: Buffer, start: number): number {
-    if (!this.oversized && buf.length - start > this.context.maxReplyBytes) {
-      this.oversized = true;
-      log.log(LOG_WARN, `server '${this.context.config.name}' of pool '${this.context.poolName}' sends a reply larger than ` +
-        `max_reply_bytes (${this.context.maxReplyBytes}): dropping it, its request gets an error`);
+    if (this.oversized || buf.length - start > this.context.maxReplyBytes) {
+      this.markOversized();
+      return this.scanner.resumeAt;
     }
-    return this.oversized ? this.scanner.resumeAt : start;
+    return start;
+  }
+
+  /** The reply under way would outgrow max_reply_bytes: drop the bytes of it that are scanned already. */
+  private dropOversizedReply(): void {
+    this.markOversized();
+    this.input.consume(this.scanner.examined);
+  }
+
+  private markOversized(): void {
+    if (this.oversized) return;
+    this.oversized = true;
+    log.log(LOG_WARN, `server '${this.context.config.name}' of pool '${this.context.poolName}' sends a reply larger than ` +
+      `max_reply_bytes (${this.context.maxReplyBytes}): dropping it, its request gets an error`);
   }
 
   private replyTooLarge(size: number): Buffer {

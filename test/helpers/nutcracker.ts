@@ -75,12 +75,20 @@ export class Nutcracker {
     this.process?.kill(name);
   }
 
+  /** Resolves when the process exits, with its exit code or the signal that ended it. */
+  exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const child = this.process;
+    if (child === null) return Promise.reject(new Error('nutcracker is not running'));
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+    return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
   /** Stops it with SIGTERM (SIGKILL after 5 s) and returns the exit code. */
   async stop(): Promise<number | null> {
     const child = this.process;
     this.process = null;
     if (child === null) return null;
-    if (child.exitCode !== null) return child.exitCode;
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 5000);

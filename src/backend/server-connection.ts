@@ -63,10 +63,6 @@ export class ServerConnection implements Flushable, RequestOwner {
     this.sendSetupCommands();
   }
 
-  get inflightCount(): number {
-    return this.inflight.length;
-  }
-
   /** Queues a request; it is written with the others of this turn. */
   send(request: Request): void {
     const stats = this.context.stats;

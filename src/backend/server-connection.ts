@@ -6,9 +6,10 @@ import { REPLY_INCOMPLETE, REPLY_INVALID, ReplyScanner } from '../protocol/redis
 import { encodeCommand, errorReply } from '../protocol/redis/resp.js';
 import { Fifo } from '../util/fifo.js';
 import { scheduleFlush, type Flushable } from '../util/flush-scheduler.js';
-import { describeSocketError } from '../util/errors.js';
+import { describeSocketError, isOpenFileLimit } from '../util/errors.js';
 import { connectionClosed, connectionOpened, type PoolStats, type ServerStats } from '../stats/counters.js';
-import { LOG_INFO, LOG_WARN, log, logError } from '../log/logger.js';
+import { LOG_ERR, LOG_INFO, LOG_WARN, log, logError } from '../log/logger.js';
+import { BurstLog } from '../log/burst-log.js';
 import type { ServerConfig } from '../config/types.js';
 
 /** What a connection needs from its logical server. */
@@ -36,6 +37,8 @@ const enum CloseKind {
 }
 
 const scanner = new ReplyScanner();
+/** At the open file limit every request may try a connection: one line per burst, not one per request. */
+const fileLimitLog = new BurstLog(LOG_ERR, 'server connections that failed for the open file limit', 10000);
 
 export class ServerConnection implements Flushable, RequestOwner {
   flushScheduled = false;
@@ -56,7 +59,7 @@ export class ServerConnection implements Flushable, RequestOwner {
     if (context.tcpKeepalive) this.socket.setKeepAlive(true);
     this.socket.on('connect', () => this.onConnect());
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.socket.on('error', (err: NodeJS.ErrnoException) => this.close(describeSocketError(err), CloseKind.Error));
+    this.socket.on('error', (err: NodeJS.ErrnoException) => this.close(describeSocketError(err), CloseKind.Error, isOpenFileLimit(err)));
     this.socket.on('close', () => this.close('Connection closed by server', CloseKind.Eof));
     connectionOpened();
     context.stats.server_connections++;
@@ -172,7 +175,7 @@ export class ServerConnection implements Flushable, RequestOwner {
     }
   }
 
-  private close(reason: string, kind: CloseKind): void {
+  private close(reason: string, kind: CloseKind, atFileLimit = false): void {
     if (this.closed) return;
     this.closed = true;
     const stats = this.context.stats;
@@ -189,8 +192,9 @@ export class ServerConnection implements Flushable, RequestOwner {
     this.partial = null;
     const failed = this.inflight.drain();
     if (failed.length > 0 || kind !== CloseKind.Deliberate) {
-      log.log(kind === CloseKind.Eof ? LOG_INFO : LOG_WARN, `server '${this.context.config.name}' of pool '${this.context.poolName}' ` +
-        `closed: ${reason} (${failed.length} requests in flight)`);
+      const line = `server '${this.context.config.name}' of pool '${this.context.poolName}' closed: ${reason} (${failed.length} requests in flight)`;
+      if (atFileLimit) fileLimitLog.write(line);
+      else log.log(kind === CloseKind.Eof ? LOG_INFO : LOG_WARN, line);
     }
     const reply = errorReply(`ERR ${reason}`);
     this.context.poolStats.forward_error += failed.length;

@@ -37,8 +37,9 @@ const enum CloseKind {
 }
 
 const scanner = new ReplyScanner();
-/** At the open file limit every request may try a connection: one line per burst, not one per request. */
-const fileLimitLog = new BurstLog(LOG_ERR, 'server connections that failed for the open file limit', 10000);
+/** At the open file limit every request may try a connection: one line per 10 s burst, not one per request. */
+const FILE_LIMIT_LOG_WINDOW_MS = 10000;
+const fileLimitLog = new BurstLog(LOG_ERR, 'server connections that failed for the open file limit', FILE_LIMIT_LOG_WINDOW_MS);
 
 export class ServerConnection implements Flushable, RequestOwner {
   flushScheduled = false;

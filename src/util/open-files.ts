@@ -1,6 +1,7 @@
 // Whether the process can open one more file: libuv accepts and at once closes the clients that
 // come while the open file limit is reached, without telling, so the proxy checks for itself.
 import { closeSync, openSync } from 'node:fs';
+import { isOpenFileLimit } from './errors.js';
 
 /** True when no file descriptor is free (EMFILE), or the host has none left (ENFILE). */
 export function atOpenFileLimit(): boolean {
@@ -8,7 +9,6 @@ export function atOpenFileLimit(): boolean {
     closeSync(openSync('/dev/null', 'r'));
     return false;
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code === 'EMFILE' || code === 'ENFILE';
+    return isOpenFileLimit(err as NodeJS.ErrnoException);
   }
 }

@@ -1,6 +1,7 @@
 // Streaming parser for RESP requests (arrays of bulk strings) as clients send them.
 // It reports argument positions inside the received buffer: nothing is copied or decoded.
 import { CR, INCOMPLETE, INVALID, LF, readNumberLine } from './resp.js';
+import { clientText } from '../../log/client-text.js';
 
 export const enum ParseStatus {
   Complete,
@@ -33,7 +34,7 @@ export class ParsedRequest {
     if (buf[start] !== 42 /* * */) {
       return this.invalid(buf[start] === CR || buf[start] === LF
         ? 'Protocol error: empty line, expected a RESP array'
-        : `Protocol error: expected '*', got '${String.fromCharCode(buf[start]!)}' (inline commands are not supported, send RESP arrays)`);
+        : `Protocol error: expected '*', got '${clientText(buf, start, start + 1)}' (inline commands are not supported, send RESP arrays)`);
     }
     let pos = readNumberLine(buf, start + 1, this.number);
     if (pos === INCOMPLETE) return this.incomplete(length - start + 1);
@@ -42,7 +43,7 @@ export class ParsedRequest {
     this.reserve(argc);
     for (let i = 0; i < argc; i++) {
       if (pos >= length) return this.incomplete(pos - start + 1);
-      if (buf[pos] !== 36 /* $ */) return this.invalid(`Protocol error: expected '$', got '${String.fromCharCode(buf[pos]!)}'`);
+      if (buf[pos] !== 36 /* $ */) return this.invalid(`Protocol error: expected '$', got '${clientText(buf, pos, pos + 1)}'`);
       const dataStart = readNumberLine(buf, pos + 1, this.number);
       if (dataStart === INCOMPLETE) return this.incomplete(length - start + 1);
       const bulkLength = this.number.value;

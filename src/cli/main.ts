@@ -29,7 +29,7 @@ const isDaemonChild = process.env[DAEMON_CHILD_ENV] === '1' && typeof process.se
 if (isDaemonChild) delete process.env[DAEMON_CHILD_ENV];
 
 function main(argv: string[]): void {
-  // Handlers first: a SIGHUP or SIGTTIN during start-up must not kill or stop the process.
+  // Handlers first: a signal during start-up must not kill or stop the process, nor open a debugger.
   const signals = installSignals();
   let options: CliOptions;
   try {

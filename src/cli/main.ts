@@ -2,8 +2,8 @@
 // The nutcracker command: twemproxy's command line, signals, pid file and daemon mode.
 import { spawn } from 'node:child_process';
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import inspector from 'node:inspector';
 import { constants } from 'node:os';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, usageText, UsageError, type CliOptions } from './args.js';
 import { ConfigError, loadConfig } from '../config/load.js';
@@ -18,6 +18,9 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import
 const DAEMON_CHILD_ENV = 'NUTCRACKER_DAEMON_CHILD';
 /** How long `-d` waits for the background process to report that it listens. */
 const DAEMON_READY_TIMEOUT_MS = 20000;
+
+/** When, after start, to look for an inspector opened by a SIGUSR1 that came during start-up. */
+const INSPECTOR_CHECKS_MS = [0, 100, 1000, 5000];
 
 /** Longest a graceful stop (SIGTERM/SIGINT) may take before the process exits anyway. */
 const STOP_LIMIT_MS = 8000;
@@ -236,17 +239,21 @@ function installSignals(): RunningSignals {
 
 /**
  * A SIGUSR1 that came while the modules loaded, before its listener existed, has opened Node's
- * inspector, now or on the next turn of the event loop: close it, unless the operator asked for
- * one with --inspect.
+ * inspector, or will: Node opens it from a thread of its own, later on a busy machine. Close it,
+ * now and a few times during the first seconds, unless the operator asked for one with --inspect.
  */
 function closeInspectorOpenedAtStart(): void {
   const asked = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)].some((arg) => arg.startsWith('--inspect'));
-  if (asked) return;
+  // A Node.js built without the inspector has none to open, and refuses to load its module.
+  if (asked || !process.features.inspector) return;
+  const inspector = createRequire(import.meta.url)('node:inspector') as typeof import('node:inspector');
   const closeIfOpen = () => {
-    if (inspector.url() !== undefined) inspector.close();
+    if (inspector.url() === undefined) return;
+    inspector.close();
+    log.write('closed the Node.js inspector that a SIGUSR1 during start-up opened');
   };
   closeIfOpen();
-  setImmediate(closeIfOpen);
+  for (const delay of INSPECTOR_CHECKS_MS) setTimeout(closeIfOpen, delay).unref();
 }
 
 function describeStats(): string {

@@ -25,7 +25,7 @@ ratios per scenario, and the proxies' resident memory.
   --json FILE         also write the results as JSON to FILE
   --requests N        requests per redis-benchmark run, for every scenario (default: each scenario's own)
   --repeat N          runs per throughput scenario, medians reported (default: each scenario's own, see --list)
-  --leak-minutes M    duration of leak-check per proxy (default ${DEFAULT_LEAK_MINUTES}; the issue's figure is 5)
+  --leak-minutes M    duration of leak-check per proxy (default ${DEFAULT_LEAK_MINUTES}; 5 for a release check)
   --help              show this text
 `;
 

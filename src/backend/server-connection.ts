@@ -7,9 +7,10 @@ import { encodeCommand, errorReply } from '../protocol/redis/resp.js';
 import { Fifo } from '../util/fifo.js';
 import { InputBuffer } from '../util/input-buffer.js';
 import { scheduleFlush, type Flushable } from '../util/flush-scheduler.js';
-import { describeSocketError } from '../util/errors.js';
+import { describeSocketError, isOpenFileLimit } from '../util/errors.js';
 import { connectionClosed, connectionOpened, type PoolStats, type ServerStats } from '../stats/counters.js';
-import { LOG_INFO, LOG_WARN, log, logError } from '../log/logger.js';
+import { LOG_ERR, LOG_INFO, LOG_WARN, log, logError } from '../log/logger.js';
+import { BurstLog } from '../log/burst-log.js';
 import type { ServerConfig } from '../config/types.js';
 
 /** What a connection needs from its logical server. */
@@ -38,6 +39,10 @@ const enum CloseKind {
   TimedOut,
 }
 
+/** At the open file limit every request may try a connection: one line per 10 s burst, not one per request. */
+const FILE_LIMIT_LOG_WINDOW_MS = 10000;
+const fileLimitLog = new BurstLog(LOG_ERR, 'server connections that failed for the open file limit', FILE_LIMIT_LOG_WINDOW_MS);
+
 export class ServerConnection implements Flushable, RequestOwner {
   flushScheduled = false;
   closed = false;
@@ -60,15 +65,11 @@ export class ServerConnection implements Flushable, RequestOwner {
     if (context.tcpKeepalive) this.socket.setKeepAlive(true);
     this.socket.on('connect', () => this.onConnect());
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.socket.on('error', (err: NodeJS.ErrnoException) => this.close(describeSocketError(err), CloseKind.Error));
+    this.socket.on('error', (err: NodeJS.ErrnoException) => this.close(describeSocketError(err), CloseKind.Error, isOpenFileLimit(err)));
     this.socket.on('close', () => this.close('Connection closed by server', CloseKind.Eof));
     connectionOpened();
     context.stats.server_connections++;
     this.sendSetupCommands();
-  }
-
-  get inflightCount(): number {
-    return this.inflight.length;
   }
 
   /** Queues a request; it is written with the others of this turn. */
@@ -220,7 +221,7 @@ export class ServerConnection implements Flushable, RequestOwner {
     }
   }
 
-  private close(reason: string, kind: CloseKind): void {
+  private close(reason: string, kind: CloseKind, atFileLimit = false): void {
     if (this.closed) return;
     this.closed = true;
     const stats = this.context.stats;
@@ -237,8 +238,9 @@ export class ServerConnection implements Flushable, RequestOwner {
     this.input.release();
     const failed = this.inflight.drain();
     if (failed.length > 0 || kind !== CloseKind.Deliberate) {
-      log.log(kind === CloseKind.Eof ? LOG_INFO : LOG_WARN, `server '${this.context.config.name}' of pool '${this.context.poolName}' ` +
-        `closed: ${reason} (${failed.length} requests in flight)`);
+      const line = `server '${this.context.config.name}' of pool '${this.context.poolName}' closed: ${reason} (${failed.length} requests in flight)`;
+      if (atFileLimit) fileLimitLog.write(line);
+      else log.log(kind === CloseKind.Eof ? LOG_INFO : LOG_WARN, line);
     }
     const reply = errorReply(`ERR ${reason}`);
     this.context.poolStats.forward_error += failed.length;

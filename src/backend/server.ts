@@ -65,13 +65,6 @@ export class Server implements ConnectionContext {
     for (const connection of this.connections) connection?.destroy();
   }
 
-  /** Requests written and not yet answered, over all connections (for a graceful shutdown). */
-  get inflightCount(): number {
-    let count = 0;
-    for (const connection of this.connections) if (connection !== null && !connection.closed) count += connection.inflightCount;
-    return count;
-  }
-
   connectionClosed(connection: ServerConnection, failure: boolean): void {
     const slot = this.connections.indexOf(connection);
     if (slot !== -1) this.connections[slot] = null;

@@ -2,6 +2,8 @@
 // The nutcracker command: twemproxy's command line, signals, pid file and daemon mode.
 import { spawn } from 'node:child_process';
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, usageText, UsageError, type CliOptions } from './args.js';
 import { ConfigError, loadConfig } from '../config/load.js';
@@ -17,6 +19,9 @@ const DAEMON_CHILD_ENV = 'NUTCRACKER_DAEMON_CHILD';
 /** How long `-d` waits for the background process to report that it listens. */
 const DAEMON_READY_TIMEOUT_MS = 20000;
 
+/** When, after start, to look for an inspector opened by a SIGUSR1 that came during start-up. */
+const INSPECTOR_CHECKS_MS = [0, 100, 1000, 5000];
+
 /** Longest a graceful stop (SIGTERM/SIGINT) may take before the process exits anyway. */
 const STOP_LIMIT_MS = 8000;
 
@@ -27,6 +32,8 @@ const isDaemonChild = process.env[DAEMON_CHILD_ENV] === '1' && typeof process.se
 if (isDaemonChild) delete process.env[DAEMON_CHILD_ENV];
 
 function main(argv: string[]): void {
+  // Handlers first: a signal during start-up must not kill or stop the process, nor open a debugger.
+  const signals = installSignals();
   let options: CliOptions;
   try {
     options = parseArgs(argv);
@@ -46,7 +53,7 @@ function main(argv: string[]): void {
     return;
   }
   if (options.daemonize && !isDaemonChild) return daemonize(argv);
-  void run(options, config, argv);
+  void run(options, config, argv, signals);
 }
 
 function loadConfigOrExit(options: CliOptions): Config {
@@ -115,11 +122,9 @@ async function failStart(message: string): Promise<never> {
   process.exit(1);
 }
 
-async function run(options: CliOptions, config: Config, argv: string[]): Promise<void> {
+async function run(options: CliOptions, config: Config, argv: string[], signals: RunningSignals): Promise<void> {
   setProcessTitle(argv);
   log.level = options.verbosity;
-  // Handlers first: a SIGHUP or SIGTTIN during start-up must not kill or stop the process.
-  const signals = installSignals();
   try {
     log.setOutput(options.output);
   } catch (err) {
@@ -175,32 +180,50 @@ function writePidFile(file: string): void {
   });
 }
 
+/** Tells the signal handlers which proxy a SIGINT/SIGTERM stops once it runs. */
+interface RunningSignals {
+  started(proxy: Proxy): void;
+}
+
+/** "signal 15 (SIGTERM) received, exiting", as twemproxy logs each signal it handles. */
+function logSignal(signal: NodeJS.Signals, action = ''): void {
+  log.write(`signal ${constants.signals[signal]} (${signal}) received${action}`);
+}
+
 /**
- * twemproxy's signals. SIGINT/SIGTERM stop gracefully (a second one exits at once); before the
- * proxy has started they exit at once, as there is nothing in flight.
+ * twemproxy's signals, each logged by name. SIGINT/SIGTERM stop gracefully (a second one exits at
+ * once); before the proxy has started they exit at once, as there is nothing in flight.
+ * SIGUSR1 and SIGUSR2 are logged and change nothing, as in twemproxy: without a listener,
+ * Node.js would open its inspector on SIGUSR1 (a debugger that any local user can attach to)
+ * and die of SIGUSR2. SIGALRM, which would kill the process, is logged and ignored too.
+ * SIGSEGV keeps its default action, a core dump: see the README for why it is not logged.
+ * SIGPIPE is ignored, by Node.js as by twemproxy.
  */
-function installSignals(): { started(proxy: Proxy): void } {
+function installSignals(): RunningSignals {
   let proxy: Proxy | null = null;
+  for (const signal of ['SIGUSR1', 'SIGUSR2'] as const) process.on(signal, () => logSignal(signal));
+  process.on('SIGALRM', () => logSignal('SIGALRM', ', ignored'));
+  closeInspectorOpenedAtStart();
   process.on('SIGHUP', () => {
-    log.write('signal 1 (SIGHUP) received, reopening log file');
+    logSignal('SIGHUP', ', reopening log file');
     log.reopen();
   });
   process.on('SIGTTIN', () => {
     log.levelUp();
-    log.write(`signal 21 (SIGTTIN) received, up logging level to ${log.level}`);
+    logSignal('SIGTTIN', `, up logging level to ${log.level}`);
   });
   process.on('SIGTTOU', () => {
     log.levelDown();
-    log.write(`signal 22 (SIGTTOU) received, down logging level to ${log.level}`);
+    logSignal('SIGTTOU', `, down logging level to ${log.level}`);
   });
   let stopping = false;
-  const stop = (signal: string, number: number) => {
+  const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
-      log.write(`signal ${number} (${signal}) received again, exiting now`);
+      logSignal(signal, ' again, exiting now');
       process.exit(1);
     }
     stopping = true;
-    log.write(`signal ${number} (${signal}) received, exiting`);
+    logSignal(signal, ', exiting');
     if (proxy === null) process.exit(0);
     // The proxy bounds its own wait for replies in flight; this bounds the whole stop, whatever hangs.
     setTimeout(() => {
@@ -209,9 +232,28 @@ function installSignals(): { started(proxy: Proxy): void } {
     }, STOP_LIMIT_MS).unref();
     void proxy.stop().finally(() => process.exit(0));
   };
-  process.on('SIGINT', () => stop('SIGINT', 2));
-  process.on('SIGTERM', () => stop('SIGTERM', 15));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
   return { started: (running) => (proxy = running) };
+}
+
+/**
+ * A SIGUSR1 that came while the modules loaded, before its listener existed, has opened Node's
+ * inspector, or will: Node opens it from a thread of its own, later on a busy machine. Close it,
+ * now and a few times during the first seconds, unless the operator asked for one with --inspect.
+ */
+function closeInspectorOpenedAtStart(): void {
+  const asked = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)].some((arg) => arg.startsWith('--inspect'));
+  // A Node.js built without the inspector has none to open, and refuses to load its module.
+  if (asked || !process.features.inspector) return;
+  const inspector = createRequire(import.meta.url)('node:inspector') as typeof import('node:inspector');
+  const closeIfOpen = () => {
+    if (inspector.url() === undefined) return;
+    inspector.close();
+    log.write('closed the Node.js inspector that a SIGUSR1 during start-up opened');
+  };
+  closeIfOpen();
+  for (const delay of INSPECTOR_CHECKS_MS) setTimeout(closeIfOpen, delay).unref();
 }
 
 function describeStats(): string {

@@ -1,4 +1,4 @@
-// The pool keys this project adds to twemproxy's (SPEC section 2) whose behaviour is not built yet.
+// The pool keys this project adds to twemproxy's whose behaviour is not built yet.
 // Each is parsed and range-checked now, so a typo is still caught; a value other than the default
 // is refused, because accepting it would silently start a proxy that ignores what was asked.
 import { isIP } from 'node:net';

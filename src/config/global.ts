@@ -23,11 +23,18 @@ export function parseGlobal(section: Section): GlobalConfig {
   }
   return {
     workerProcesses: readWorkerProcesses(section),
-    // Accepted as is: the user/group are looked up when privileges are dropped, after binding.
-    user: section.text('user') ?? null,
-    group: section.text('group') ?? null,
+    user: readUnbuiltIdentity(section, 'user'),
+    group: readUnbuiltIdentity(section, 'group'),
     dnsServers,
   };
+}
+
+/** `user`/`group` (drop privileges after binding) are not built: refused rather than silently ignored. */
+function readUnbuiltIdentity(section: Section, key: 'user' | 'group'): string | null {
+  const text = section.text(key);
+  if (text === undefined) return null;
+  section.problem(section.entry(key)!, `is not supported yet by this version: remove it, and start the proxy as ${key} '${text}' instead`);
+  return text;
 }
 
 /** `auto` (one per CPU) or N >= 1; only one process is built so far. */

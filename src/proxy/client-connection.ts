@@ -38,6 +38,8 @@ export class ClientConnection implements Flushable, RequestOwner {
   private closing = false;
   private closed = false;
   private paused = false;
+  /** Set at shutdown: nothing more is read from the socket, the input already read is still served. */
+  private draining = false;
   private readonly pending = new Fifo<Request>();
   /** Bytes received and not handled yet: an incomplete request, or requests read while paused. */
   private readonly input: InputBuffer;
@@ -131,11 +133,28 @@ export class ClientConnection implements Flushable, RequestOwner {
     return this.pending.length < MAX_PENDING_REQUESTS;
   }
 
-  /** Writes what is ready and closes (shutdown). */
+  /** Shutdown: reads nothing more; the requests already read still get their replies. */
+  drain(): void {
+    this.draining = true;
+    this.pause();
+  }
+
+  /** True once every request read has had its reply written. */
+  get drained(): boolean {
+    return this.pending.length === 0;
+  }
+
+  /**
+   * Writes what is ready and closes (shutdown). Whatever the client still sends is read and
+   * dropped: closing with unread input would reset the connection and could destroy replies the
+   * client has not read yet.
+   */
   close(): void {
     this.flush();
     if (!this.closed) this.socket.end();
     this.closed = true;
+    this.stopReading();
+    this.socket.resume();
   }
 
   private onData(chunk: Buffer): void {
@@ -176,7 +195,7 @@ export class ClientConnection implements Flushable, RequestOwner {
   private resumeIfRoom(): void {
     if (!this.paused || this.closed || this.pending.length * 2 >= MAX_PENDING_REQUESTS) return;
     this.paused = false;
-    this.socket.resume();
+    if (!this.draining) this.socket.resume();
     if (this.input.length > 0 && this.input.length >= this.need) this.processInput(this.input.view(), true);
   }
 

@@ -4,11 +4,18 @@ import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import type { Pool } from './pool.js';
 import { ClientConnection, type RequestHandler } from './client-connection.js';
-import { logInfo } from '../log/logger.js';
+import { LOG_ERR, logInfo } from '../log/logger.js';
+import { BurstLog } from '../log/burst-log.js';
+import { describeSocketError, isOpenFileLimit, TOO_MANY_OPEN_FILES } from '../util/errors.js';
+import { atOpenFileLimit } from '../util/open-files.js';
+
+/** How long after a line about the open file limit further ones are only counted. */
+const FILE_LIMIT_LOG_WINDOW_MS = 10000;
 
 export class Listener {
   private readonly server: NetServer;
   readonly clients = new Set<ClientConnection>();
+  private readonly fileLimitLog = new BurstLog(LOG_ERR, 'clients accepted at the open file limit', FILE_LIMIT_LOG_WINDOW_MS);
 
   /** `newHandler` makes each client's own handler (it holds that client's parse state). */
   constructor(private readonly pool: Pool, private readonly newHandler: () => RequestHandler) {
@@ -24,7 +31,7 @@ export class Listener {
       this.server.once('error', onError);
       const done = () => {
         this.server.off('error', onError);
-        this.server.on('error', (err) => logInfo(`pool '${name}' listener: ${err.message}`));
+        this.server.on('error', (err) => this.onError(err));
         if (listen.kind === 'unix' && listen.mode !== null) chmodSync(listen.path, listen.mode);
         resolve();
       };
@@ -42,6 +49,20 @@ export class Listener {
     this.server.close();
   }
 
+  /** A failed accept(): the listener goes on. */
+  private onError(err: NodeJS.ErrnoException): void {
+    if (isOpenFileLimit(err)) this.fileLimitLog.write(`pool '${this.pool.name}' closed a new client: ${describeSocketError(err)}`);
+    else logInfo(`pool '${this.pool.name}' listener: ${err.message}`);
+  }
+
+  /** Called after each accept: the clients after the one that took the last file descriptor are closed unserved. */
+  private checkOpenFileLimit(): void {
+    if (!atOpenFileLimit()) return;
+    this.fileLimitLog.write(`pool '${this.pool.name}': ${TOO_MANY_OPEN_FILES}; ` +
+      `new clients on ${this.pool.config.listen.text} are closed at once until some disconnect ` +
+      `(${this.pool.stats.client_connections} clients connected)`);
+  }
+
   private accept(socket: Socket): void {
     const limit = this.pool.config.clientConnections;
     if (limit > 0 && this.pool.stats.client_connections >= limit) {
@@ -52,6 +73,7 @@ export class Listener {
     const client = new ClientConnection(socket, this.newHandler(), this.pool.stats);
     this.clients.add(client);
     socket.once('close', () => this.clients.delete(client));
+    this.checkOpenFileLimit();
   }
 }
 

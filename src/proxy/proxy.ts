@@ -2,6 +2,7 @@
 import type { Config } from '../config/types.js';
 import { Pool } from './pool.js';
 import { Listener } from './listener.js';
+import type { ClientConnection } from './client-connection.js';
 import { RedisHandler } from './redis-handler.js';
 import { StatsSnapshot } from '../stats/report.js';
 import { StatsServer } from '../stats/stats-server.js';
@@ -14,8 +15,10 @@ export interface ProxyOptions {
   statsInterval: number;
 }
 
-/** How long a shutdown waits for requests already sent to servers to be answered. */
+/** How long a shutdown waits for the replies to the requests already read. */
 const SHUTDOWN_GRACE_MS = 5000;
+/** How long, at most, closed clients get to close their side, so that their last replies are not reset. */
+const SHUTDOWN_LINGER_MS = 500;
 const SHUTDOWN_POLL_MS = 20;
 
 export class Proxy {
@@ -54,25 +57,27 @@ export class Proxy {
   }
 
   /**
-   * Graceful stop: no new clients, requests already forwarded get their replies (up to `graceMs`),
-   * then every connection is closed.
+   * Graceful stop: no new clients and no new requests; the requests already read get their
+   * replies (up to `graceMs`), then every connection is closed.
    */
   async stop(graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
     if (this.statsTimer !== null) clearInterval(this.statsTimer);
     this.statsServer.close();
     for (const listener of this.listeners) listener.close();
+    for (const client of this.clients()) client.drain();
     const deadline = Date.now() + graceMs;
-    while (Date.now() < deadline && this.inflightCount() > 0) {
-      await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_POLL_MS));
-    }
-    await new Promise((resolve) => setImmediate(resolve));
-    for (const listener of this.listeners) for (const client of listener.clients) client.close();
+    await waitUntil(deadline, () => this.clients().every((client) => client.drained));
+    for (const client of this.clients()) client.close();
     for (const pool of this.pools) pool.close();
+    await waitUntil(Math.min(deadline, Date.now() + SHUTDOWN_LINGER_MS), () => this.clients().length === 0);
   }
 
-  private inflightCount(): number {
-    let count = 0;
-    for (const pool of this.pools) for (const server of pool.servers) count += server.inflightCount;
-    return count;
+  private clients(): ClientConnection[] {
+    return this.listeners.flatMap((listener) => [...listener.clients]);
   }
+}
+
+/** Polls `done` until it is true or `deadline` (a Date.now() time) has passed. */
+async function waitUntil(deadline: number, done: () => boolean): Promise<void> {
+  while (Date.now() < deadline && !done()) await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_POLL_MS));
 }

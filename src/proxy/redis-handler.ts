@@ -9,10 +9,14 @@ import { answerLocally, LocalArgs, type ProxyInfo } from './redis-local.js';
 import { ParsedRequest, ParseStatus } from '../protocol/redis/request-parser.js';
 import { lookupCommand, Route, type CommandSpec } from '../protocol/redis/commands.js';
 import { errorReply } from '../protocol/redis/resp.js';
-import { logNotice } from '../log/logger.js';
+import { LOG_NOTICE } from '../log/logger.js';
+import { BurstLog } from '../log/burst-log.js';
+import { clientText } from '../log/client-text.js';
 
 const NOAUTH = errorReply('NOAUTH Authentication required');
 const ALLOWED_BEFORE_AUTH = new Set(['auth', 'hello', 'quit']);
+/** A client flooding unknown commands gets one log line per this many ms, and a count. */
+const UNSUPPORTED_LOG_WINDOW_MS = 1000;
 
 /** One client's handler: it holds the parse of that client's current, possibly incomplete, request. */
 export class RedisHandler implements RequestHandler {
@@ -21,6 +25,7 @@ export class RedisHandler implements RequestHandler {
   private readonly parsed: ParsedRequest;
   private readonly localArgs: LocalArgs;
   private serverOfKey = new Int32Array(64);
+  private readonly unsupportedLog = new BurstLog(LOG_NOTICE, 'unsupported commands', UNSUPPORTED_LOG_WINDOW_MS);
 
   constructor(private readonly pool: Pool, private readonly info: ProxyInfo) {
     this.maxRequestBytes = pool.config.maxRequestBytes;
@@ -156,8 +161,8 @@ export class RedisHandler implements RequestHandler {
   }
 
   private unsupported(client: ClientConnection, buf: Buffer): void {
-    const name = buf.toString('utf8', this.parsed.argStart[0]!, this.parsed.argEnd[0]!);
-    logNotice(`parsed unsupported command '${name}' from client ${client.remoteAddress} of pool '${this.pool.name}'`);
+    const name = clientText(buf, this.parsed.argStart[0]!, this.parsed.argEnd[0]!);
+    this.unsupportedLog.write(`parsed unsupported command '${name}' from client ${client.remoteAddress} of pool '${this.pool.name}'`);
     client.reply(errorReply(`ERR unknown or unsupported command '${name}': nutcracker cannot route it to a shard`));
   }
 }

@@ -5,6 +5,7 @@ import type { ClientConnection } from './client-connection.js';
 import type { ParsedRequest } from '../protocol/redis/request-parser.js';
 import type { PoolConfig } from '../config/types.js';
 import { bulkString, errorReply, integerReply, NIL_REPLY, OK_REPLY, PONG_REPLY } from '../protocol/redis/resp.js';
+import { clientText } from '../log/client-text.js';
 
 /** Facts about the running proxy that INFO and HELLO report. */
 export interface ProxyInfo {
@@ -46,7 +47,7 @@ function answer(name: string, args: LocalArgs, client: ClientConnection, pool: P
     case 'quit':
       return OK_REPLY;
     case 'select':
-      return args.count === 2 ? select(args.text(1), pool) : wrongArguments(name);
+      return args.count === 2 ? select(args.raw(1), pool) : wrongArguments(name);
     case 'auth':
       if (args.count < 2 || args.count > 3) return wrongArguments(name);
       return authenticate(client, pool, args.count === 3 ? args.text(1) : 'default', args.text(args.count - 1));
@@ -65,9 +66,9 @@ function wrongArguments(name: string): Buffer {
   return errorReply(`ERR wrong number of arguments for '${name}' command`);
 }
 
-function select(db: string, pool: PoolConfig): Buffer {
-  if (db === String(pool.redisDb)) return OK_REPLY;
-  return errorReply(`ERR SELECT ${db} is not supported by nutcracker: pool '${pool.name}' serves database ` +
+function select(db: Buffer, pool: PoolConfig): Buffer {
+  if (db.toString('latin1') === String(pool.redisDb)) return OK_REPLY;
+  return errorReply(`ERR SELECT ${clientText(db)} is not supported by nutcracker: pool '${pool.name}' serves database ` +
     `${pool.redisDb} only (set redis_db in its configuration)`);
 }
 
@@ -91,13 +92,13 @@ function clientCommand(args: LocalArgs, client: ClientConnection): Buffer {
     case 'setinfo':
       if (args.count !== 4) return wrongArguments('client|setinfo');
       if (!['lib-name', 'lib-ver'].includes(args.text(2).toLowerCase())) {
-        return errorReply(`ERR Unrecognized option '${args.text(2)}'`);
+        return errorReply(`ERR Unrecognized option '${clientText(args.raw(2))}'`);
       }
       return OK_REPLY;
     case 'id':
       return integerReply(client.id);
     default:
-      return errorReply(`ERR CLIENT ${sub.toUpperCase()} is not supported by nutcracker (supported: SETNAME, GETNAME, SETINFO, ID)`);
+      return errorReply(`ERR CLIENT ${clientText(args.raw(1))} is not supported by nutcracker (supported: SETNAME, GETNAME, SETINFO, ID)`);
   }
 }
 
@@ -117,7 +118,7 @@ function hello(args: LocalArgs, client: ClientConnection, pool: PoolConfig, info
     } else if (option === 'setname' && i + 1 < args.count) {
       client.name = args.text(++i);
     } else {
-      return errorReply(`ERR Syntax error in HELLO option '${args.text(i)}'`);
+      return errorReply(`ERR Syntax error in HELLO option '${clientText(args.raw(i))}'`);
     }
   }
   if (pool.redisAuth !== null && !client.authenticated) return errorReply('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');

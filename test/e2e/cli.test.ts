@@ -1,7 +1,7 @@
 // The nutcracker command as an operator runs it: flags, -t, -D, process title, daemon mode,
 // pid and log files, signals, graceful shutdown, and unix-socket / IPv6 listeners.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -146,6 +146,15 @@ describe('nutcracker -t (test configuration)', () => {
       const result = await runNutcracker(args, { cwd: PROJECT_ROOT });
       assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr, /configuration file 'conf\/nutcracker\.yml' syntax is ok/);
+    }
+  });
+
+  it('accepts every example file in conf/', async () => {
+    const files = readdirSync(join(PROJECT_ROOT, 'conf')).filter((name) => name.endsWith('.yml'));
+    assert.ok(files.length >= 3, `conf/ has the example files: ${files.join(', ')}`);
+    for (const name of files) {
+      const result = await runNutcracker(['-t', '-c', join('conf', name)], { cwd: PROJECT_ROOT });
+      assert.equal(result.code, 0, `conf/${name}: ${result.stderr}`);
     }
   });
 });

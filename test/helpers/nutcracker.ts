@@ -44,19 +44,24 @@ export class Nutcracker {
     return this.process?.pid ?? -1;
   }
 
-  /** Starts nutcracker with one listener per pool and waits until every listener accepts. */
-  static async start(pools: Record<string, PoolSpec>, args: string[] = []): Promise<Nutcracker> {
+  /**
+   * Starts nutcracker with one listener per pool and waits until every listener accepts;
+   * with `openFileLimit`, under that limit of open files (prlimit --nofile).
+   */
+  static async start(pools: Record<string, PoolSpec>, args: string[] = [], options: { openFileLimit?: number } = {}): Promise<Nutcracker> {
     const ports: Record<string, number> = {};
     for (const name of Object.keys(pools)) ports[name] = await freePort();
     const proxy = new Nutcracker(await freePort(), ports);
     const withListen = Object.fromEntries(Object.entries(pools).map(([name, pool]) => [name, { ...pool, listen: `127.0.0.1:${ports[name]}` }]));
     writeFileSync(proxy.confFile, poolsYaml(withListen));
-    await proxy.run(['-c', proxy.confFile, '-s', String(proxy.statsPort), '-a', '127.0.0.1', '-i', '100', ...args]);
+    await proxy.run(['-c', proxy.confFile, '-s', String(proxy.statsPort), '-a', '127.0.0.1', '-i', '100', ...args], options.openFileLimit);
     return proxy;
   }
 
-  async run(args: string[]): Promise<void> {
-    const child = spawn(process.execPath, [NUTCRACKER_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  async run(args: string[], openFileLimit?: number): Promise<void> {
+    // prlimit sets the limit, then runs node in its own place (same pid).
+    const command = openFileLimit === undefined ? [process.execPath] : ['prlimit', `--nofile=${openFileLimit}:${openFileLimit}`, process.execPath];
+    const child = spawn(command[0]!, [...command.slice(1), NUTCRACKER_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.process = child;
     child.stdout!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
@@ -75,12 +80,20 @@ export class Nutcracker {
     this.process?.kill(name);
   }
 
+  /** Resolves when the process exits, with its exit code or the signal that ended it. */
+  exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const child = this.process;
+    if (child === null) return Promise.reject(new Error('nutcracker is not running'));
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+    return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
   /** Stops it with SIGTERM (SIGKILL after 5 s) and returns the exit code. */
   async stop(): Promise<number | null> {
     const child = this.process;
     this.process = null;
     if (child === null) return null;
-    if (child.exitCode !== null) return child.exitCode;
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 5000);

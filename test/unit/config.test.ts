@@ -145,11 +145,11 @@ describe('extended layout', () => {
   const beta = ['beta:', '  listen: 127.0.0.1:22122', '  protocol: redis', '  servers:', '   - 127.0.0.1:6380:1'];
 
   it('reads global options and pools', () => {
-    const config = parseConfig(extended(['worker_processes: 1', 'user: nobody', 'group: nogroup', 'dns_servers: []'], beta), FILE);
-    assert.deepEqual(config.global, { workerProcesses: 1, user: 'nobody', group: 'nogroup', dnsServers: [] });
+    const config = parseConfig(extended(['worker_processes: 1', 'dns_servers: []'], beta), FILE);
+    assert.deepEqual(config.global, { workerProcesses: 1, user: null, group: null, dnsServers: [] });
     assert.equal(config.pools.length, 1);
     assert.equal(config.pools[0]!.name, 'beta');
-    assert.equal(config.pools[0]!.line, 7);
+    assert.equal(config.pools[0]!.line, 5);
     assert.equal(config.pools[0]!.protocol, 'redis');
   });
 
@@ -174,6 +174,11 @@ describe('extended layout', () => {
     assertOneProblem(extended(['worker_processes: many'], beta), 2, 'worker_processes', /must be 'auto' or a whole number/);
   });
 
+  it('refuses global user and group as not supported yet, rather than run without dropping privileges', () => {
+    assertOneProblem(extended(['user: nobody'], beta), 2, 'user', /is not supported yet by this version: remove it, and start the proxy as user 'nobody' instead/);
+    assertOneProblem(extended(['worker_processes: 1', 'group: nogroup'], beta), 3, 'group', /is not supported yet by this version: remove it, and start the proxy as group 'nogroup'/);
+  });
+
   it('validates global dns_servers, and refuses a non-empty list as not supported yet', () => {
     assertOneProblem(extended(['dns_servers:', '   - 10.0.0.2', '   - "[fd00::2]:53"', '   - 10.0.0.3:5353'], beta),
       2, 'dns_servers', /is not supported yet by this version/);
@@ -196,7 +201,7 @@ describe('extended layout', () => {
   it('reports a pools: or global: that is not a mapping', () => {
     assertOneProblem('global: 1\npools:\n  a:\n    listen: 127.0.0.1:1\n    redis: true\n    servers:\n     - 127.0.0.1:2:1\n',
       1, 'global', /'global' must be a mapping/);
-    assertOneProblem('global:\n  user: nobody\npools: x\n', 3, 'pools', /'pools' must be a mapping/);
+    assertOneProblem('global:\n  worker_processes: 1\npools: x\n', 3, 'pools', /'pools' must be a mapping/);
   });
 
   it('explains a global: without pools: in the classic layout', () => {

@@ -107,6 +107,8 @@ describe('RESP request parser', () => {
     ['length beyond 64 bits', `*2\r\n$3\r\nGET\r\n$${'9'.repeat(20)}\r\n`, /invalid bulk length/],
     ['length mismatch', '*2\r\n$3\r\nGET\r\n$3\r\nfooXX\r\n', /does not match/],
     ['argument not a bulk', '*2\r\n$3\r\nGET\r\n:1\r\n', /expected '\$'/],
+    ['line break where a bulk belongs, quoted escaped', '*2\r\n$3\r\nGET\r\n\n', /expected '\$', got '\\n'$/],
+    ['control byte where the array belongs, quoted escaped', '\x1b[2J', /expected '\*', got '\\x1b'/],
     ['garbage count line without CRLF', `*${'9'.repeat(40)}`, /invalid multibulk length/],
   ];
   for (const [name, text, message] of invalid) {

@@ -2,6 +2,7 @@
 // It reports argument positions inside the received buffer: nothing is copied or decoded.
 // An incomplete request is resumed where it stopped, so its cost is linear in the bytes received.
 import { CR, INCOMPLETE, INVALID, LF, readNumberLine } from './resp.js';
+import { clientText } from '../../log/client-text.js';
 
 export const enum ParseStatus {
   Complete,
@@ -53,7 +54,7 @@ export class ParsedRequest {
     if (buf[start] !== 42 /* * */) {
       return this.invalid(buf[start] === CR || buf[start] === LF
         ? 'Protocol error: empty line, expected a RESP array'
-        : `Protocol error: expected '*', got '${String.fromCharCode(buf[start]!)}' (inline commands are not supported, send RESP arrays)`);
+        : `Protocol error: expected '*', got '${clientText(buf, start, start + 1)}' (inline commands are not supported, send RESP arrays)`);
     }
     const pos = readNumberLine(buf, start + 1, this.number);
     if (pos === INCOMPLETE) return this.incomplete(buf.length - start + 1);
@@ -68,7 +69,7 @@ export class ParsedRequest {
     const length = buf.length;
     for (let i = first; i < argc; i++) {
       if (pos >= length) return this.suspend(start, argc, i, pos, -1, pos - start + 1);
-      if (buf[pos] !== 36 /* $ */) return this.invalid(`Protocol error: expected '$', got '${String.fromCharCode(buf[pos]!)}'`);
+      if (buf[pos] !== 36 /* $ */) return this.invalid(`Protocol error: expected '$', got '${clientText(buf, pos, pos + 1)}'`);
       const dataStart = readNumberLine(buf, pos + 1, this.number);
       if (dataStart === INCOMPLETE) return this.suspend(start, argc, i, pos, -1, length - start + 1);
       const bulkLength = this.number.value;

@@ -1,9 +1,7 @@
 // One connection to a backend server: writes requests as their raw bytes, batched per event-loop
 // turn, keeps them in an in-flight FIFO, and matches each reply it reads to the FIFO head.
 import { connect, type Socket } from 'node:net';
-import { Request, type RequestOwner } from '../proxy/request.js';
-import { REPLY_INCOMPLETE, REPLY_INVALID, ReplyScanner } from '../protocol/redis/reply-parser.js';
-import { encodeCommand, errorReply } from '../protocol/redis/resp.js';
+import { REPLY_INCOMPLETE, REPLY_INVALID, type Codec, type ReplyScanner } from '../protocol/codec.js';
 import { Fifo } from '../util/fifo.js';
 import { scheduleFlush, type Flushable } from '../util/flush-scheduler.js';
 import { describeSocketError } from '../util/errors.js';
@@ -20,13 +18,29 @@ export interface ConnectionContext {
   /** Server timeout in ms, or null for none. */
   readonly timeout: number | null;
   readonly tcpKeepalive: boolean;
-  readonly redisAuth: string | null;
-  readonly redisDb: number;
+  /** The pool's protocol: how replies are framed and failures are told. */
+  readonly codec: Codec;
+  /** Requests written first on every connection (Redis AUTH, SELECT). */
+  readonly setupRequests: readonly Buffer[];
   /** Called once when the connection is gone; `failure` is false only for a deliberate close. */
   connectionClosed(connection: ServerConnection, failure: boolean): void;
   /** Called when a reply arrives: the server works. */
   serverAnswered(): void;
 }
+
+/** What a connection needs of a request it forwards (the proxy's Request is one). */
+export interface ForwardedRequest {
+  /** The bytes to write. */
+  readonly data: Buffer;
+  /** Time (ms) after which the server is considered timed out on this request; set by send. */
+  deadline: number;
+  /** False for a request the server does not answer (memcached `noreply`). */
+  readonly expectsReply: boolean;
+  /** Gives the request its reply (`failed`: an error made by the proxy). */
+  complete(reply: Buffer, failed?: boolean): void;
+}
+
+const NO_REPLY = Buffer.alloc(0);
 
 const enum CloseKind {
   Deliberate,
@@ -35,13 +49,12 @@ const enum CloseKind {
   TimedOut,
 }
 
-const scanner = new ReplyScanner();
-
-export class ServerConnection implements Flushable, RequestOwner {
+export class ServerConnection implements Flushable {
   flushScheduled = false;
   closed = false;
   private readonly socket: Socket;
-  private readonly inflight = new Fifo<Request>();
+  private readonly inflight = new Fifo<ForwardedRequest>();
+  private readonly scanner: ReplyScanner;
   private outgoing: Buffer[] = [];
   private outgoingBytes = 0;
   private partial: Buffer[] | null = null;
@@ -51,6 +64,7 @@ export class ServerConnection implements Flushable, RequestOwner {
 
   constructor(private readonly context: ConnectionContext) {
     const { config } = context;
+    this.scanner = context.codec.createReplyScanner();
     this.socket = config.isUnix ? connect({ path: config.host }) : connect({ host: config.host, port: config.port });
     this.socket.setNoDelay(true);
     if (context.tcpKeepalive) this.socket.setKeepAlive(true);
@@ -68,22 +82,27 @@ export class ServerConnection implements Flushable, RequestOwner {
   }
 
   /** Queues a request; it is written with the others of this turn. */
-  send(request: Request): void {
+  send(request: ForwardedRequest): void {
     const stats = this.context.stats;
-    if (this.context.timeout !== null) {
-      request.deadline = Date.now() + this.context.timeout;
-      if (this.timer === null) this.armTimer(this.context.timeout);
-    }
-    this.inflight.push(request);
     this.outgoing.push(request.data);
     this.outgoingBytes += request.data.length;
     stats.requests++;
     stats.request_bytes += request.data.length;
     stats.in_queue++;
     stats.in_queue_bytes += request.data.length;
+    scheduleFlush(this);
+    if (!request.expectsReply) {
+      // Nothing will come back for it: done once queued, and no reply of another request is matched to it.
+      request.complete(NO_REPLY);
+      return;
+    }
+    if (this.context.timeout !== null) {
+      request.deadline = Date.now() + this.context.timeout;
+      if (this.timer === null) this.armTimer(this.context.timeout);
+    }
+    this.inflight.push(request);
     stats.out_queue++;
     stats.out_queue_bytes += request.data.length;
-    scheduleFlush(this);
   }
 
   flush(): void {
@@ -102,18 +121,15 @@ export class ServerConnection implements Flushable, RequestOwner {
   }
 
   /** Set-up request replies land here: a refused AUTH or SELECT is logged for the operator. */
-  requestDone(request: Request): void {
-    if (request.reply !== null && request.reply[0] === 45 /* - */) {
+  setupDone(reply: Buffer): void {
+    if (this.context.codec.isErrorReply(reply)) {
       logError(`server '${this.context.config.name}' of pool '${this.context.poolName}' refused the connection set-up: ` +
-        request.reply.toString('latin1').trim());
+        reply.toString('latin1').trim());
     }
   }
 
   private sendSetupCommands(): void {
-    // AUTH before SELECT: a server with requirepass refuses SELECT from an unauthenticated client.
-    const { redisAuth, redisDb } = this.context;
-    if (redisAuth !== null) this.send(new Request(this, encodeCommand('AUTH', redisAuth)));
-    if (redisDb !== 0) this.send(new Request(this, encodeCommand('SELECT', String(redisDb))));
+    for (const data of this.context.setupRequests) this.send(new SetupRequest(this, data));
   }
 
   private onConnect(): void {
@@ -133,9 +149,9 @@ export class ServerConnection implements Flushable, RequestOwner {
     let pos = 0;
     let answered = false;
     while (pos < buf.length) {
-      const end = scanner.scan(buf, pos);
+      const end = this.scanner.scan(buf, pos);
       if (end === REPLY_INCOMPLETE) {
-        this.keepPartial(buf.subarray(pos), scanner.need);
+        this.keepPartial(buf.subarray(pos), this.scanner.need);
         break;
       }
       const request = this.inflight.shift();
@@ -196,7 +212,7 @@ export class ServerConnection implements Flushable, RequestOwner {
       log.log(kind === CloseKind.Eof ? LOG_INFO : LOG_WARN, `server '${this.context.config.name}' of pool '${this.context.poolName}' ` +
         `closed: ${reason} (${failed.length} requests in flight)`);
     }
-    const reply = errorReply(`ERR ${reason}`);
+    const reply = this.context.codec.serverErrorReply(reason);
     this.context.poolStats.forward_error += failed.length;
     for (const request of failed) {
       stats.out_queue--;
@@ -204,5 +220,17 @@ export class ServerConnection implements Flushable, RequestOwner {
       request.complete(reply, true);
     }
     this.context.connectionClosed(this, kind !== CloseKind.Deliberate);
+  }
+}
+
+/** A request a connection sends for itself on opening (Redis AUTH, SELECT). */
+class SetupRequest implements ForwardedRequest {
+  deadline = 0;
+  readonly expectsReply = true;
+
+  constructor(private readonly connection: ServerConnection, readonly data: Buffer) {}
+
+  complete(reply: Buffer): void {
+    this.connection.setupDone(reply);
   }
 }

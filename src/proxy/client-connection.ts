@@ -17,6 +17,8 @@ export interface RequestHandler {
   handle(client: ClientConnection, buf: Buffer, start: number): number;
   /** When `handle` returned with an incomplete request: bytes to buffer before calling again. */
   readonly need: number;
+  /** The reply that tells a client its bytes broke the protocol (`message` from this handler's parser). */
+  protocolErrorReply(message: string): Buffer;
 }
 
 /** Reply bytes handed to the socket and not yet taken by a slow client, beyond which replies wait. */
@@ -77,7 +79,7 @@ export class ClientConnection implements Flushable, RequestOwner {
   protocolError(message: string): void {
     this.poolStats.client_err++;
     logInfo(`client ${this.remoteAddress}: ${message}; closing`);
-    this.reply(Buffer.from(`-ERR ${message}\r\n`), true);
+    this.reply(this.handler.protocolErrorReply(message), true);
   }
 
   get isClosing(): boolean {

@@ -8,6 +8,7 @@ import type { Server } from '../backend/server.js';
 import { answerLocally, LocalArgs, type ProxyInfo } from './redis-local.js';
 import { ParsedRequest, ParseStatus } from '../protocol/redis/request-parser.js';
 import { lookupCommand, Route, type CommandSpec } from '../protocol/redis/commands.js';
+import { mergerFor } from '../protocol/redis/merge.js';
 import { errorReply } from '../protocol/redis/resp.js';
 import { logNotice } from '../log/logger.js';
 
@@ -21,6 +22,10 @@ export class RedisHandler implements RequestHandler {
   private serverOfKey = new Int32Array(64);
 
   constructor(private readonly pool: Pool, private readonly info: ProxyInfo) {}
+
+  protocolErrorReply(message: string): Buffer {
+    return errorReply(`ERR ${message}`);
+  }
 
   handle(client: ClientConnection, buf: Buffer, start: number): number {
     const parsed = this.parsed;
@@ -138,7 +143,7 @@ export class RedisHandler implements RequestHandler {
       fragments.push(fragment);
       targets.push(serverIndex);
     }
-    parent.splitInto(fragments, spec.merge, keyCount);
+    parent.splitInto(fragments, mergerFor(spec.merge), keyCount);
     client.enqueue(parent);
     this.pool.stats.fragments += fragments.length;
     for (let i = 0; i < fragments.length; i++) this.pool.servers[targets[i]!]!.connection(client.id).send(fragments[i]!);

@@ -1,9 +1,9 @@
 // Streaming parser for replies from Redis servers: finds where each complete reply ends.
 // Replies are forwarded as the raw bytes that came; only their boundaries are parsed.
 import { INCOMPLETE, INVALID, findLineEnd, readNumberLine } from './resp.js';
+import { REPLY_INCOMPLETE, REPLY_INVALID } from '../codec.js';
 
-export const REPLY_INCOMPLETE = -1;
-export const REPLY_INVALID = -2;
+export { REPLY_INCOMPLETE, REPLY_INVALID };
 
 /** Reused between replies: where the last parse stopped. */
 export class ReplyScanner {

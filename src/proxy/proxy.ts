@@ -3,6 +3,7 @@ import type { Config } from '../config/types.js';
 import { Pool } from './pool.js';
 import { Listener } from './listener.js';
 import { RedisHandler } from './redis-handler.js';
+import { MemcacheHandler } from './memcache-handler.js';
 import { StatsSnapshot } from '../stats/report.js';
 import { StatsServer } from '../stats/stats-server.js';
 import { logNotice } from '../log/logger.js';
@@ -30,7 +31,7 @@ export class Proxy {
     this.pools = config.pools.map((poolConfig) => new Pool(poolConfig));
     this.listeners = this.pools.map((pool) => {
       const info = { version: options.version, startedAt, clientCount: () => pool.stats.client_connections };
-      return new Listener(pool, new RedisHandler(pool, info));
+      return new Listener(pool, pool.config.protocol === 'memcache' ? new MemcacheHandler(pool) : new RedisHandler(pool, info));
     });
     this.snapshot = new StatsSnapshot(options.version, startedAt);
     this.statsServer = new StatsServer(this.snapshot);

@@ -5,7 +5,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RawClient } from '../helpers/raw-client.js';
 import { MemcachedPool, memcacheReplies, splitMemcacheReplies } from '../helpers/memcached.js';
+import { fileURLToPath } from 'node:url';
 import { readStats } from '../helpers/nutcracker.js';
+import { runCommand } from '../helpers/process.js';
 import { waitFor } from '../helpers/ports.js';
 
 describe('memcached pool: commands', () => {
@@ -229,5 +231,24 @@ describe('memcached pool: commands', () => {
     }
     assert.deepEqual(Object.keys(mc).filter((key) => typeof mc[key] === 'object').sort(), ['m1', 'm2', 'm3']);
     assert.ok((mc['fragments'] as number) > 0, 'split gets count their fragments');
+  });
+});
+
+describe('memcached pool: twemproxy\'s own memcached test cases, with python-memcached', () => {
+  let pool: MemcachedPool;
+
+  before(async () => {
+    pool = await MemcachedPool.start(2);
+  });
+
+  after(async () => {
+    await pool?.destroy();
+  });
+
+  test('set/get, incr, delete, set_multi/get_multi/delete_multi up to 895 keys, missing keys', async () => {
+    const script = fileURLToPath(new URL('../../../test/clients/python-memcache-cases.py', import.meta.url));
+    const result = await runCommand('/usr/bin/python3', [script, `127.0.0.1:${pool.port}`], { timeoutMs: 60000 });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout.trim(), 'ok');
   });
 });

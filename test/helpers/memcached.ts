@@ -44,6 +44,15 @@ export class MemcachedServer {
     }
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open, nothing is answered. */
+  freeze(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     const running = this.process;
     this.process = null;
@@ -127,4 +136,13 @@ export function splitMemcacheReplies(buf: Buffer): string[] {
     replyStart = pos;
   }
   return replies;
+}
+
+/** Sends one request on `client` and returns its reply (the next one after those already received). */
+export async function memcacheRequest(client: RawClient, data: string | Buffer, timeoutMs = 5000): Promise<string> {
+  const before = splitMemcacheReplies(client.bytes).length;
+  client.write(data);
+  const replies = await memcacheReplies(client, before + 1, timeoutMs);
+  if (replies.length <= before) throw new Error(`connection closed without a reply to ${JSON.stringify(String(data).slice(0, 40))}`);
+  return replies[before]!;
 }

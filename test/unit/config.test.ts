@@ -462,9 +462,11 @@ describe('shipped configuration files', () => {
 
   it('conf/nutcracker.classic.yml loads', () => {
     const config = loadConfig(shipped('nutcracker.classic.yml'));
-    assert.deepEqual(config.pools.map((p) => p.name), ['beta', 'alpha', 'epsilon']);
+    assert.deepEqual(config.pools.map((p) => p.name), ['beta', 'alpha', 'gamma', 'epsilon']);
     assert.equal(config.pools[0]!.hashTag, '{}');
     assert.equal(config.pools[0]!.servers.length, 4);
+    assert.equal(config.pools[2]!.protocol, 'memcache');
+    assert.deepEqual(config.pools[2]!.servers.map((s) => s.name), ['127.0.0.1', '127.0.0.2']);
   });
 
   it('conf/nutcracker.extended.yml loads', () => {

@@ -91,7 +91,7 @@ export class ParsedRequest {
     if (this.tokenCount === 0) return this.refuse(lf + 1, 'ERROR');
     const command = lookupCommand(buf, this.tokenStart[0]!, this.tokenEnd[0]!);
     if (command === undefined) {
-      const name = buf.toString('utf8', this.tokenStart[0]!, Math.min(this.tokenEnd[0]!, this.tokenStart[0]! + 64));
+      const name = buf.toString('utf8', this.tokenStart[0]!, Math.min(this.tokenEnd[0]!, this.tokenStart[0]! + 64)).replace(/[\x00-\x1f\x7f]/g, '?');
       return this.refuse(lf + 1, `CLIENT_ERROR unknown or unsupported command '${name}': nutcracker routes only ` +
         'get, gets, set, add, replace, append, prepend, cas, incr, decr, delete, touch, version and quit');
     }
@@ -144,7 +144,7 @@ export class ParsedRequest {
     this.keyCount = 1;
     this.noreply = tokens === fixedTokens + 1 && this.isNoreply(buf, fixedTokens);
     const { tokenStart: s, tokenEnd: e } = this;
-    if (e[1]! - s[1]! > MAX_KEY_LENGTH || !isFlags(buf, s[2]!, e[2]!) ||
+    if (e[1]! - s[1]! > MAX_KEY_LENGTH || !isUnsigned(buf, s[2]!, e[2]!, 20) ||
       !isSigned(buf, s[3]!, e[3]!) || !isUnsigned(buf, s[4]!, e[4]!, 9) || (fixedTokens === 6 && !isUnsigned(buf, s[5]!, e[5]!, 20))) {
       return this.fatalError(BAD_FORMAT);
     }
@@ -264,11 +264,6 @@ function startsWithRetrieval(buf: Buffer, start: number): boolean {
 }
 
 type NumberCheck = (buf: Buffer, start: number, end: number) => boolean;
-
-/** Client flags: a 32-bit unsigned decimal. */
-function isFlags(buf: Buffer, start: number, end: number): boolean {
-  return isUnsigned(buf, start, end, 10) && decimalValue(buf, start, end) <= 0xffffffff;
-}
 
 /** An incr/decr delta: a 64-bit unsigned decimal. */
 function isDelta(buf: Buffer, start: number, end: number): boolean {

@@ -44,7 +44,7 @@ describe('memcached pool: bad input', () => {
       const bystander = await RawClient.connect(pool.port);
       const client = await RawClient.connect(pool.port);
       try {
-        bystander.write('set bystander 0 0 2\r\nv1\r\n');
+        assert.equal(await memcacheRequest(bystander, 'set bystander 0 0 2\r\nv1\r\n'), 'STORED\r\n');
         client.write(`set before 0 0 1\r\n1\r\nget before\r\n${bytes}`);
         if (closes) {
           assert.equal(await client.waitClosed(), true, 'connection closed');

@@ -18,6 +18,7 @@ export class MemcacheHandler implements RequestHandler {
 
   constructor(private readonly pool: Pool) {}
 
+  /** `message` is memcached's whole error line ("CLIENT_ERROR bad data chunk", "ERROR"). */
   protocolErrorReply(message: string): Buffer {
     return Buffer.from(`${message}\r\n`);
   }
@@ -36,7 +37,7 @@ export class MemcacheHandler implements RequestHandler {
           client.protocolError(parsed.error);
           return buf.length;
         }
-        client.reply(Buffer.from(`${parsed.error}\r\n`));
+        client.reply(this.protocolErrorReply(parsed.error));
       } else {
         this.dispatch(client, buf, pos, parsed.end);
       }

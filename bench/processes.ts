@@ -6,12 +6,14 @@ import { basename } from 'node:path';
 import { freePort, waitFor } from '../test/helpers/ports.js';
 import { RawClient } from '../test/helpers/raw-client.js';
 import { RedisServer } from '../test/helpers/redis-server.js';
+import { MemcachedServer } from '../test/helpers/memcached.js';
 
 const STOP_GRACE_MS = 5000;
 const PROXY_START_TIMEOUT_MS = 10000;
 
 const children = new Set<ChildProcess>();
 const redisServers = new Set<RedisServer>();
+const memcachedServers = new Set<MemcachedServer>();
 
 export function spawnTracked(command: string, args: readonly string[], stdio: StdioOptions = ['ignore', 'pipe', 'pipe']): ChildProcess {
   const child = spawn(command, args, { stdio });
@@ -42,6 +44,17 @@ export async function stopRedisServer(server: RedisServer): Promise<void> {
   await server.destroy();
 }
 
+export async function startMemcachedServer(): Promise<MemcachedServer> {
+  const server = await MemcachedServer.start();
+  memcachedServers.add(server);
+  return server;
+}
+
+export async function stopMemcachedServer(server: MemcachedServer): Promise<void> {
+  memcachedServers.delete(server);
+  await server.stop();
+}
+
 /**
  * Starts a proxy as a user would (`<command> -c <config> -s <stats port> -a 127.0.0.1`), its output
  * appended to `logFile`, and waits until it accepts connections on `listenPort`.
@@ -65,7 +78,9 @@ export async function startProxy(command: readonly string[], configFile: string,
 
 /** Stops everything still running: called at the end of a run, after a failure, and on a signal. */
 export async function stopAll(): Promise<void> {
-  await Promise.all([...[...children].map(stopChild), ...[...redisServers].map(stopRedisServer)]);
+  await Promise.all([
+    ...[...children].map(stopChild), ...[...redisServers].map(stopRedisServer), ...[...memcachedServers].map(stopMemcachedServer),
+  ]);
 }
 
 function accepts(port: number): Promise<boolean> {

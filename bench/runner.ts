@@ -4,6 +4,7 @@ import { closeIdleClients, openIdleClients } from './idle-clients.js';
 import { readRssMb, sampleRssDuring, type RssSample } from './memory.js';
 import { stopChild } from './processes.js';
 import { runBenchmark, startLoop, type BenchmarkFigures, type Load } from './redis-benchmark.js';
+import { runMemcacheLoad, type MemcacheLoad } from './memcache-load.js';
 import type { MemoryRow, ScenarioResults, ThroughputRow } from './results.js';
 import type { Scenario } from './scenarios.js';
 import { median, slope } from './statistics.js';
@@ -38,7 +39,7 @@ export async function runScenario(scenario: Scenario, proxies: readonly ProxyCom
     const { measure } = scenario;
     switch (measure.kind) {
       case 'throughput': {
-        if (measure.prefill !== undefined) await runBenchmark(topology.proxies[0]!.port, measure.prefill, RUN_TIMEOUT_MS);
+        if (measure.prefill !== undefined) await runLoad(topology.proxies[0]!.port, measure.prefill);
         const repeat = settings.repeat ?? scenario.repeat;
         return { throughput: await measureThroughput(scenario.name, topology, withRequests(measure.load, settings), repeat), memory: [] };
       }
@@ -54,8 +55,13 @@ export async function runScenario(scenario: Scenario, proxies: readonly ProxyCom
   }
 }
 
-function withRequests(load: Load, settings: RunSettings): Load {
+function withRequests<L extends Load | MemcacheLoad>(load: L, settings: RunSettings): L {
   return settings.requests === null ? load : { ...load, requests: settings.requests };
+}
+
+/** A throughput load: redis-benchmark, or the bench's own memcached generator. */
+function runLoad(port: number, load: Load | MemcacheLoad): Promise<BenchmarkFigures[]> {
+  return 'generator' in load ? runMemcacheLoad(port, load, RUN_TIMEOUT_MS) : runBenchmark(port, load, RUN_TIMEOUT_MS);
 }
 
 /** Figures of every run so far, by test and then target, in the order they first appeared. */
@@ -66,12 +72,12 @@ type Runs = Map<string, Map<TargetName, BenchmarkFigures[]>>;
  * target. Each target first gets an unmeasured warm-up pass of the same load, so a freshly started
  * proxy is measured warm (a JIT runtime's first seconds are not what a long-running proxy does).
  */
-async function measureThroughput(scenario: string, topology: Topology, load: Load, repeat: number): Promise<ThroughputRow[]> {
+async function measureThroughput(scenario: string, topology: Topology, load: Load | MemcacheLoad, repeat: number): Promise<ThroughputRow[]> {
   const warmUp = { ...load, requests: Math.max(MIN_WARMUP_REQUESTS, Math.round(load.requests * WARMUP_SHARE)) };
-  for (const target of targetsOf(topology)) await runBenchmark(target.port, warmUp, RUN_TIMEOUT_MS);
+  for (const target of targetsOf(topology)) await runLoad(target.port, warmUp);
   const runs: Runs = new Map();
   for (let i = 0; i < repeat; i++) {
-    for (const target of targetsOf(topology)) record(runs, target.name, await runBenchmark(target.port, load, RUN_TIMEOUT_MS));
+    for (const target of targetsOf(topology)) record(runs, target.name, await runLoad(target.port, load));
   }
   return medianRows(scenario, runs);
 }

@@ -1,10 +1,11 @@
 // The benchmark's scenarios, one entry each: a pool shape and what is measured on it.
 import type { Load } from './redis-benchmark.js';
+import type { MemcacheLoad } from './memcache-load.js';
 import type { PoolShape } from './topology.js';
 
 export type Measure =
   /** ops/s and latency for each target; `prefill` runs once through the proxy first, unmeasured. */
-  | { kind: 'throughput'; load: Load; prefill?: Load; baseline?: string }
+  | { kind: 'throughput'; load: Load | MemcacheLoad; prefill?: Load | MemcacheLoad; baseline?: string }
   /** The proxies' resident size with this many idle client connections open. */
   | { kind: 'idle-memory'; connections: number }
   /** The proxies' resident size before, during (peak) and after the load, and its throughput. */
@@ -30,6 +31,12 @@ const GET_SET_50: Load = { ...FIFTY_CLIENTS, tests: 'set,get' };
 const PIPELINED_1K: Load = { ...GET_SET_50, pipeline: 16, valueSize: 1024, keyspace: 10000, requests: 500000 };
 const RING_LOAD: Load = { ...GET_SET_50, pipeline: 16, requests: 500000 };
 const TEN_KEYS = Array.from({ length: 10 }, () => 'key:__rand_int__');
+
+const MEMCACHED_ONE: PoolShape = { ...ONE_SERVER, protocol: 'memcache' };
+const MEMCACHED_FOUR: PoolShape = { ...FOUR_SHARDS, protocol: 'memcache' };
+const MEMCACHED_50: MemcacheLoad = {
+  generator: 'memcache', tests: ['set', 'get'], clients: 50, pipeline: 1, valueSize: 3, keyspace: 100000, keysPerGet: 1, requests: 100000,
+};
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -108,6 +115,31 @@ export const SCENARIOS: readonly Scenario[] = [
     pool: RING_1000,
     repeat: 3,
     measure: { kind: 'throughput', load: { ...RING_LOAD, keyspace: 1 }, baseline: 'ring-4-one-key' },
+  },
+  {
+    name: 'mc-get-set-50',
+    description: 'memcached: set then get, 3-byte values, 50 clients, no pipelining (the bench\'s own generator)',
+    pool: MEMCACHED_ONE,
+    repeat: 3,
+    measure: { kind: 'throughput', load: MEMCACHED_50 },
+  },
+  {
+    name: 'mc-get-set-50-p16',
+    description: 'memcached: set then get, 3-byte values, 50 clients, 16 requests per pipeline',
+    pool: MEMCACHED_ONE,
+    repeat: 3,
+    measure: { kind: 'throughput', load: { ...MEMCACHED_50, pipeline: 16, requests: 500000 } },
+  },
+  {
+    name: 'mc-mget-10-4shards',
+    description: 'memcached: get of 10 random keys over 4 shards, split and merged by the proxy; 50 clients (keys prefilled)',
+    pool: MEMCACHED_FOUR,
+    repeat: 1,
+    measure: {
+      kind: 'throughput',
+      load: { ...MEMCACHED_50, tests: ['mget'], keyspace: 10000, keysPerGet: 10, requests: 50000 },
+      prefill: { ...MEMCACHED_50, tests: ['set'], pipeline: 16, keyspace: 10000, requests: 30000 },
+    },
   },
   {
     name: 'memory-idle-10k',

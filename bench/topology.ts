@@ -4,13 +4,20 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { poolsYaml } from '../test/helpers/nutcracker.js';
 import { freePort } from '../test/helpers/ports.js';
-import type { RedisServer } from '../test/helpers/redis-server.js';
-import { startProxy, startRedisServer, stopChild, stopRedisServer } from './processes.js';
+import { startMemcachedServer, startProxy, startRedisServer, stopChild, stopMemcachedServer, stopRedisServer } from './processes.js';
 
-/** `servers` lines on the ring, spread round robin over `shards` redis-servers. */
+/** `servers` lines on the ring, spread round robin over `shards` redis-servers (or memcached servers). */
 export interface PoolShape {
   shards: number;
   servers: number;
+  /** Default redis. */
+  protocol?: 'memcache';
+}
+
+/** A started backend server. */
+interface Shard {
+  readonly port: number;
+  stop(): Promise<void>;
 }
 
 export type ProxyName = 'nutcracker' | 'reference';
@@ -40,20 +47,21 @@ export interface Topology {
 }
 
 export async function startTopology(shape: PoolShape, proxyCommands: readonly ProxyCommand[], dir: string): Promise<Topology> {
-  const shards: RedisServer[] = [];
+  const shards: Shard[] = [];
   const children: ChildProcess[] = [];
   const stop = async () => {
     await Promise.all(children.map(stopChild));
-    await Promise.all(shards.map(stopRedisServer));
+    await Promise.all(shards.map((shard) => shard.stop()));
   };
   try {
-    for (let i = 0; i < shape.shards; i++) shards.push(await startRedisServer());
+    for (let i = 0; i < shape.shards; i++) shards.push(await startShard(shape));
     const servers = serverLines(shape, shards);
     const proxies: ProxyTarget[] = [];
     for (const { name, command } of proxyCommands) {
       const port = await freePort();
       const configFile = join(dir, `${name}.yml`);
-      writeFileSync(configFile, poolsYaml({ bench: { listen: `127.0.0.1:${port}`, servers, options: { hash: 'fnv1a_64', distribution: 'ketama' } } }));
+      const options = { hash: 'fnv1a_64', distribution: 'ketama', redis: shape.protocol !== 'memcache' };
+      writeFileSync(configFile, poolsYaml({ bench: { listen: `127.0.0.1:${port}`, servers, options } }));
       const child = await startProxy(command, configFile, port, join(dir, `${name}.log`));
       children.push(child);
       proxies.push({ name, port, pid: child.pid! });
@@ -71,7 +79,16 @@ export function targetsOf(topology: Topology): Target[] {
   return topology.direct === null ? topology.proxies : [topology.direct, ...topology.proxies];
 }
 
-/** Distinct names ("s0", "s1", ...) so that many lines may share one redis-server's address. */
-function serverLines(shape: PoolShape, shards: readonly RedisServer[]): string[] {
+async function startShard(shape: PoolShape): Promise<Shard> {
+  if (shape.protocol === 'memcache') {
+    const server = await startMemcachedServer();
+    return { port: server.port, stop: () => stopMemcachedServer(server) };
+  }
+  const server = await startRedisServer();
+  return { port: server.port, stop: () => stopRedisServer(server) };
+}
+
+/** Distinct names ("s0", "s1", ...) so that many lines may share one server's address. */
+function serverLines(shape: PoolShape, shards: readonly Shard[]): string[] {
   return Array.from({ length: shape.servers }, (_, i) => `127.0.0.1:${shards[i % shards.length]!.port}:1 s${i}`);
 }

@@ -1,9 +1,7 @@
 // One connection to a backend server: writes requests as their raw bytes, batched per event-loop
 // turn, keeps them in an in-flight FIFO, and matches each reply it reads to the FIFO head.
 import { connect, type Socket } from 'node:net';
-import { Request, type RequestOwner } from '../proxy/request.js';
-import { REPLY_INCOMPLETE, REPLY_INVALID, ReplyScanner } from '../protocol/redis/reply-parser.js';
-import { encodeCommand, errorReply } from '../protocol/redis/resp.js';
+import { REPLY_INCOMPLETE, REPLY_INVALID, type Codec, type ReplyScanner } from '../protocol/codec.js';
 import { Fifo } from '../util/fifo.js';
 import { InputBuffer } from '../util/input-buffer.js';
 import { scheduleFlush, type Flushable } from '../util/flush-scheduler.js';
@@ -22,8 +20,10 @@ export interface ConnectionContext {
   /** Server timeout in ms, or null for none. */
   readonly timeout: number | null;
   readonly tcpKeepalive: boolean;
-  readonly redisAuth: string | null;
-  readonly redisDb: number;
+  /** The pool's protocol: how replies are framed and failures are told. */
+  readonly codec: Codec;
+  /** Requests written first on every connection (Redis AUTH, SELECT). */
+  readonly setupRequests: readonly Buffer[];
   /** Largest reply accepted, in bytes: a larger one is scanned and dropped, and its request fails. */
   readonly maxReplyBytes: number;
   /** Called once when the connection is gone; `failure` is false only for a deliberate close. */
@@ -31,6 +31,20 @@ export interface ConnectionContext {
   /** Called when a reply arrives: the server works. */
   serverAnswered(): void;
 }
+
+/** What a connection needs of a request it forwards (the proxy's Request is one). */
+export interface ForwardedRequest {
+  /** The bytes to write. */
+  readonly data: Buffer;
+  /** Time (ms) after which the server is considered timed out on this request; set by send. */
+  deadline: number;
+  /** False for a request the server does not answer (memcached `noreply`). */
+  readonly expectsReply: boolean;
+  /** Gives the request its reply (`failed`: an error made by the proxy). */
+  complete(reply: Buffer, failed?: boolean): void;
+}
+
+const NO_REPLY = Buffer.alloc(0);
 
 const enum CloseKind {
   Deliberate,
@@ -43,16 +57,16 @@ const enum CloseKind {
 const FILE_LIMIT_LOG_WINDOW_MS = 10000;
 const fileLimitLog = new BurstLog(LOG_ERR, 'server connections that failed for the open file limit', FILE_LIMIT_LOG_WINDOW_MS);
 
-export class ServerConnection implements Flushable, RequestOwner {
+export class ServerConnection implements Flushable {
   flushScheduled = false;
   closed = false;
   private readonly socket: Socket;
-  private readonly inflight = new Fifo<Request>();
+  private readonly inflight = new Fifo<ForwardedRequest>();
   private outgoing: Buffer[] = [];
   private outgoingBytes = 0;
   /** The start of a reply not complete yet (for an oversized reply, only its bytes not examined yet). */
   private readonly input: InputBuffer;
-  private readonly scanner = new ReplyScanner();
+  private readonly scanner: ReplyScanner;
   /** Set while the reply under way is beyond max_reply_bytes: its bytes are dropped as they are scanned. */
   private oversized = false;
   private timer: NodeJS.Timeout | null = null;
@@ -60,6 +74,7 @@ export class ServerConnection implements Flushable, RequestOwner {
   constructor(private readonly context: ConnectionContext) {
     const { config } = context;
     this.input = new InputBuffer(context.maxReplyBytes);
+    this.scanner = context.codec.createReplyScanner();
     this.socket = config.isUnix ? connect({ path: config.host }) : connect({ host: config.host, port: config.port });
     this.socket.setNoDelay(true);
     if (context.tcpKeepalive) this.socket.setKeepAlive(true);
@@ -73,22 +88,27 @@ export class ServerConnection implements Flushable, RequestOwner {
   }
 
   /** Queues a request; it is written with the others of this turn. */
-  send(request: Request): void {
+  send(request: ForwardedRequest): void {
     const stats = this.context.stats;
-    if (this.context.timeout !== null) {
-      request.deadline = Date.now() + this.context.timeout;
-      if (this.timer === null) this.armTimer(this.context.timeout);
-    }
-    this.inflight.push(request);
     this.outgoing.push(request.data);
     this.outgoingBytes += request.data.length;
     stats.requests++;
     stats.request_bytes += request.data.length;
     stats.in_queue++;
     stats.in_queue_bytes += request.data.length;
+    scheduleFlush(this);
+    if (!request.expectsReply) {
+      // Nothing will come back for it: done once queued, and no reply of another request is matched to it.
+      request.complete(NO_REPLY);
+      return;
+    }
+    if (this.context.timeout !== null) {
+      request.deadline = Date.now() + this.context.timeout;
+      if (this.timer === null) this.armTimer(this.context.timeout);
+    }
+    this.inflight.push(request);
     stats.out_queue++;
     stats.out_queue_bytes += request.data.length;
-    scheduleFlush(this);
   }
 
   flush(): void {
@@ -107,18 +127,15 @@ export class ServerConnection implements Flushable, RequestOwner {
   }
 
   /** Set-up request replies land here: a refused AUTH or SELECT is logged for the operator. */
-  requestDone(request: Request): void {
-    if (request.reply !== null && request.reply[0] === 45 /* - */) {
+  setupDone(reply: Buffer): void {
+    if (this.context.codec.isErrorReply(reply)) {
       logError(`server '${this.context.config.name}' of pool '${this.context.poolName}' refused the connection set-up: ` +
-        request.reply.toString('latin1').trim());
+        reply.toString('latin1').trim());
     }
   }
 
   private sendSetupCommands(): void {
-    // AUTH before SELECT: a server with requirepass refuses SELECT from an unauthenticated client.
-    const { redisAuth, redisDb } = this.context;
-    if (redisAuth !== null) this.send(new Request(this, encodeCommand('AUTH', redisAuth)));
-    if (redisDb !== 0) this.send(new Request(this, encodeCommand('SELECT', String(redisDb))));
+    for (const data of this.context.setupRequests) this.send(new SetupRequest(this, data));
   }
 
   private onConnect(): void {
@@ -201,7 +218,7 @@ export class ServerConnection implements Flushable, RequestOwner {
   }
 
   private replyTooLarge(size: number): Buffer {
-    return errorReply(`ERR reply too large: ${size} bytes, more than max_reply_bytes (${this.context.maxReplyBytes}) ` +
+    return this.context.codec.serverErrorReply(`reply too large: ${size} bytes, more than max_reply_bytes (${this.context.maxReplyBytes}) ` +
       `of pool '${this.context.poolName}': ask for less at once (e.g. LRANGE or SCAN in pages) or raise max_reply_bytes`);
   }
 
@@ -242,7 +259,7 @@ export class ServerConnection implements Flushable, RequestOwner {
       if (atFileLimit) fileLimitLog.write(line);
       else log.log(kind === CloseKind.Eof ? LOG_INFO : LOG_WARN, line);
     }
-    const reply = errorReply(`ERR ${reason}`);
+    const reply = this.context.codec.serverErrorReply(reason);
     this.context.poolStats.forward_error += failed.length;
     for (const request of failed) {
       stats.out_queue--;
@@ -250,5 +267,17 @@ export class ServerConnection implements Flushable, RequestOwner {
       request.complete(reply, true);
     }
     this.context.connectionClosed(this, kind !== CloseKind.Deliberate);
+  }
+}
+
+/** A request a connection sends for itself on opening (Redis AUTH, SELECT). */
+class SetupRequest implements ForwardedRequest {
+  deadline = 0;
+  readonly expectsReply = true;
+
+  constructor(private readonly connection: ServerConnection, readonly data: Buffer) {}
+
+  complete(reply: Buffer): void {
+    this.connection.setupDone(reply);
   }
 }

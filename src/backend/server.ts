@@ -3,6 +3,8 @@
 import type { PoolConfig, ServerConfig } from '../config/types.js';
 import { ServerStats, type PoolStats } from '../stats/counters.js';
 import { ServerConnection, type ConnectionContext } from './server-connection.js';
+import type { Codec } from '../protocol/codec.js';
+import { codecFor } from '../protocol/index.js';
 
 export interface ServerEvents {
   /** A connection of `server` failed (refused, reset, timed out, closed by the server). */
@@ -17,8 +19,8 @@ export class Server implements ConnectionContext {
   readonly poolName: string;
   readonly timeout: number | null;
   readonly tcpKeepalive: boolean;
-  readonly redisAuth: string | null;
-  readonly redisDb: number;
+  readonly codec: Codec;
+  readonly setupRequests: readonly Buffer[];
   readonly maxReplyBytes: number;
   private readonly connections: (ServerConnection | null)[];
 
@@ -31,8 +33,8 @@ export class Server implements ConnectionContext {
     this.poolName = pool.name;
     this.timeout = pool.timeout;
     this.tcpKeepalive = pool.tcpKeepalive;
-    this.redisAuth = pool.redisAuth;
-    this.redisDb = pool.redisDb;
+    this.codec = codecFor(pool.protocol);
+    this.setupRequests = this.codec.setupRequests(pool);
     this.maxReplyBytes = pool.maxReplyBytes;
     this.connections = new Array(pool.serverConnections).fill(null);
   }

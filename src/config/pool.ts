@@ -146,7 +146,7 @@ function readHashTag(section: Section): string | null {
 
 /**
  * `protocol:` and twemproxy's `redis:` say the same thing; with neither, twemproxy speaks memcached.
- * Only redis is built so far: every other outcome is refused with a message naming its cause.
+ * tcp is not built yet and is refused.
  */
 function readProtocol(section: Section): ProtocolName {
   const redis = section.optionalBool('redis');
@@ -161,21 +161,10 @@ function readProtocol(section: Section): ProtocolName {
     return protocol;
   }
   const resolved = protocol ?? impliedByRedis ?? 'memcache';
-  if (resolved !== 'redis') reportUnbuiltProtocol(section, resolved);
-  return resolved;
-}
-
-function reportUnbuiltProtocol(section: Section, protocol: ProtocolName): void {
-  const protocolEntry = section.entry('protocol');
-  const redisEntry = section.entry('redis');
-  if (protocolEntry) {
-    section.problem(protocolEntry, `is '${protocol}': 'protocol: ${protocol}' is not supported yet by this version (only redis pools are built so far)`);
-  } else if (redisEntry) {
-    section.problem(redisEntry, 'is false, which means the memcached protocol: memcached pools are not supported yet by this version: set `redis: true`');
-  } else {
-    section.sectionProblem('redis',
-      'has no \'redis\' key, which in twemproxy means a memcached pool: memcached pools are not supported yet by this version: add `redis: true`');
+  if (resolved === 'tcp') {
+    section.problem(protocolEntry!, "is 'tcp': 'protocol: tcp' is not supported yet by this version (redis and memcache pools are)");
   }
+  return resolved;
 }
 
 /** As in twemproxy, `redis_auth` only makes sense for a redis pool. */

@@ -20,6 +20,8 @@ export interface RequestHandler {
   readonly need: number;
   /** Largest request accepted (the handler refuses larger ones): the input never grows much beyond it. */
   readonly maxRequestBytes: number;
+  /** The reply that tells a client its bytes broke the protocol (`message` from this handler's parser). */
+  protocolErrorReply(message: string): Buffer;
 }
 
 /** Reply bytes handed to the socket and not yet taken by a slow client, beyond which replies wait. */
@@ -83,7 +85,7 @@ export class ClientConnection implements Flushable, RequestOwner {
   protocolError(message: string): void {
     this.poolStats.client_err++;
     logInfo(`client ${this.remoteAddress}: ${message}; closing`);
-    this.reply(Buffer.from(`-ERR ${message}\r\n`), true);
+    this.reply(this.handler.protocolErrorReply(message), true);
   }
 
   get isClosing(): boolean {

@@ -4,6 +4,7 @@ import { Pool } from './pool.js';
 import { Listener } from './listener.js';
 import type { ClientConnection } from './client-connection.js';
 import { RedisHandler } from './redis-handler.js';
+import { MemcacheHandler } from './memcache-handler.js';
 import { StatsSnapshot } from '../stats/report.js';
 import { StatsServer } from '../stats/stats-server.js';
 import { logNotice } from '../log/logger.js';
@@ -33,7 +34,7 @@ export class Proxy {
     this.pools = config.pools.map((poolConfig) => new Pool(poolConfig));
     this.listeners = this.pools.map((pool) => {
       const info = { version: options.version, startedAt, clientCount: () => pool.stats.client_connections };
-      return new Listener(pool, () => new RedisHandler(pool, info));
+      return new Listener(pool, () => (pool.config.protocol === 'memcache' ? new MemcacheHandler(pool) : new RedisHandler(pool, info)));
     });
     this.snapshot = new StatsSnapshot(options.version, startedAt);
     this.statsServer = new StatsServer(this.snapshot);

@@ -8,6 +8,8 @@ import type { Server } from '../backend/server.js';
 import { answerLocally, LocalArgs, type ProxyInfo } from './redis-local.js';
 import { ParsedRequest, ParseStatus } from '../protocol/redis/request-parser.js';
 import { lookupCommand, Route, type CommandSpec } from '../protocol/redis/commands.js';
+import { forwardSplit } from './split-request.js';
+import { mergerFor } from '../protocol/redis/merge.js';
 import { errorReply } from '../protocol/redis/resp.js';
 import { LOG_NOTICE } from '../log/logger.js';
 import { BurstLog } from '../log/burst-log.js';
@@ -31,6 +33,10 @@ export class RedisHandler implements RequestHandler {
     this.maxRequestBytes = pool.config.maxRequestBytes;
     this.parsed = new ParsedRequest(this.maxRequestBytes);
     this.localArgs = new LocalArgs(this.parsed);
+  }
+
+  protocolErrorReply(message: string): Buffer {
+    return errorReply(`ERR ${message}`);
   }
 
   handle(client: ClientConnection, buf: Buffer, start: number): number {
@@ -139,25 +145,8 @@ export class RedisHandler implements RequestHandler {
       this.forwardTo(client, this.pool.servers[serverOfKey[0]!]!, buf.subarray(start, end));
       return;
     }
-    const positionsByServer = new Map<number, number[]>();
-    for (let k = 0; k < keyCount; k++) {
-      const positions = positionsByServer.get(serverOfKey[k]!);
-      if (positions === undefined) positionsByServer.set(serverOfKey[k]!, [k]);
-      else positions.push(k);
-    }
-    const parent = new Request(client, buf.subarray(start, end));
-    const fragments: Request[] = [];
-    const targets: number[] = [];
-    for (const [serverIndex, positions] of positionsByServer) {
-      const fragment = new Request(null, encodeFragment(buf, parsed, positions, step));
-      fragment.keyPositions = positions;
-      fragments.push(fragment);
-      targets.push(serverIndex);
-    }
-    parent.splitInto(fragments, spec.merge, keyCount);
-    client.enqueue(parent);
-    this.pool.stats.fragments += fragments.length;
-    for (let i = 0; i < fragments.length; i++) this.pool.servers[targets[i]!]!.connection(client.id).send(fragments[i]!);
+    forwardSplit(client, this.pool, buf.subarray(start, end), serverOfKey, keyCount,
+      (positions) => encodeFragment(buf, parsed, positions, step), mergerFor(spec.merge));
   }
 
   private unsupported(client: ClientConnection, buf: Buffer): void {

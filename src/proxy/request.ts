@@ -1,7 +1,6 @@
 // One client request on its way through the proxy: its bytes, its reply, and for a request
 // split across servers, its fragments and how their replies merge.
-import { Merge } from '../protocol/redis/commands.js';
-import { mergeReplies } from '../protocol/redis/merge.js';
+import type { MergeReplies } from '../protocol/codec.js';
 
 /** Who receives a finished request: a client connection, or a server connection's own set-up. */
 export interface RequestOwner {
@@ -17,13 +16,15 @@ export class Request {
   closeAfterReply = false;
   /** Time (ms) after which the server is considered timed out on this request. */
   deadline = 0;
+  /** False for a request the server does not answer (memcached `noreply`). */
+  expectsReply = true;
 
   parent: Request | null = null;
   fragments: Request[] | null = null;
   /** For a fragment of a split request: positions of its keys among the parent's keys. */
   keyPositions: number[] | null = null;
   private pendingFragments = 0;
-  private merge: Merge = Merge.None;
+  private merge: MergeReplies | null = null;
   private keyCount = 0;
 
   constructor(
@@ -33,7 +34,7 @@ export class Request {
   ) {}
 
   /** Makes this request the parent of `fragments`, merged with `merge` over `keyCount` keys. */
-  splitInto(fragments: Request[], merge: Merge, keyCount: number): void {
+  splitInto(fragments: Request[], merge: MergeReplies, keyCount: number): void {
     this.fragments = fragments;
     this.pendingFragments = fragments.length;
     this.merge = merge;
@@ -59,6 +60,6 @@ export class Request {
       this.complete(failedFragment.reply!, true);
       return;
     }
-    this.complete(mergeReplies(this.merge, fragments, this.keyCount));
+    this.complete(this.merge!(fragments, this.keyCount));
   }
 }

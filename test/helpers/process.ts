@@ -132,6 +132,14 @@ export async function pgrep(pattern: string): Promise<number[]> {
   return result.stdout.split('\n').filter((line) => line.trim() !== '').map(Number);
 }
 
+/** Kills a child process (SIGKILL) if it still runs, and waits until it has exited. */
+export async function killChild(child: ChildProcess | null): Promise<void> {
+  if (child === null || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
 /** Kills a process that is not our child (SIGKILL), if it still runs, and waits (up to 5 s) until it is gone. */
 export async function killPid(pid: number): Promise<void> {
   if (!processRunning(pid)) return;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitFor } from './ports.js';
 import { RawClient } from './raw-client.js';
+import { killChild } from './process.js';
 
 export class RedisServer {
   private process: ChildProcess | null = null;
@@ -51,10 +52,7 @@ export class RedisServer {
   async stop(): Promise<void> {
     const running = this.process;
     this.process = null;
-    if (running === null || running.exitCode !== null) return;
-    const exited = new Promise((resolve) => running.once('exit', resolve));
-    running.kill('SIGKILL');
-    await exited;
+    await killChild(running);
   }
 
   async destroy(): Promise<void> {

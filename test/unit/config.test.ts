@@ -347,38 +347,37 @@ describe('validation problems', () => {
   });
 });
 
-describe('protocol: redis only, for now', () => {
+describe('protocol: redis and memcache', () => {
   it('accepts protocol: redis in place of redis: true, and both together', () => {
     assert.equal(onlyPool(alpha().replace('redis: true', 'protocol: redis')).protocol, 'redis');
     assert.equal(onlyPool(alpha('protocol: redis')).protocol, 'redis');
   });
 
-  it('refuses a pool without redis: (twemproxy means memcached), saying so', () => {
-    assertOneProblem(alpha().replace('  redis: true\n', ''), 1, 'redis',
-      /pool 'alpha' has no 'redis' key, which in twemproxy means a memcached pool: memcached pools are not supported yet by this version: add `redis: true`/);
+  it('reads a pool without redis: as memcached, as twemproxy does', () => {
+    assert.equal(onlyPool(alpha().replace('  redis: true\n', '')).protocol, 'memcache');
   });
 
-  it('refuses redis: false as memcached', () => {
-    assertOneProblem(alpha().replace('redis: true', 'redis: false'), 3, 'redis',
-      /memcached pools are not supported yet by this version: set `redis: true`/);
+  it('reads redis: false and protocol: memcache as memcached, alone or together', () => {
+    assert.equal(onlyPool(alpha().replace('redis: true', 'redis: false')).protocol, 'memcache');
+    assert.equal(onlyPool(alpha().replace('redis: true', 'protocol: memcache')).protocol, 'memcache');
+    assert.equal(onlyPool(alpha('protocol: memcache').replace('redis: true', 'redis: false')).protocol, 'memcache');
   });
 
-  it('refuses protocol memcache and tcp as not supported yet', () => {
-    assertOneProblem(alpha().replace('redis: true', 'protocol: memcache'), 3, 'protocol', /'protocol: memcache' is not supported yet by this version/);
+  it('refuses tcp as not supported yet, and unknown protocols', () => {
     assertOneProblem(alpha().replace('redis: true', 'protocol: tcp'), 3, 'protocol', /'protocol: tcp' is not supported yet by this version/);
     assertOneProblem(alpha().replace('redis: true', 'protocol: http'), 3, 'protocol', /must be one of redis, memcache, tcp, not 'http'/);
   });
 
   it('refuses conflicting redis: and protocol:', () => {
     assertOneProblem(alpha('protocol: tcp'), 4, 'protocol', /is 'tcp', which conflicts with 'redis: true' on line 3/);
-    assertOneProblem(alpha().replace('redis: true', 'redis: false') + '', 3, 'redis', /memcached/);
     assertOneProblem(alpha('protocol: memcache'), 4, 'protocol', /conflicts with 'redis: true'/);
+    assertOneProblem(alpha('protocol: redis').replace('redis: true', 'redis: false'), 4, 'protocol', /conflicts with 'redis: false'/);
   });
 
   it('allows redis_auth only in a redis pool, as twemproxy does', () => {
     const problems = problemsOf(alpha('redis_auth: pw').replace('redis: true', 'redis: false'));
-    assert.deepEqual(problems.map((p) => [p.line, p.key]), [[3, 'redis'], [4, 'redis_auth']]);
-    assert.match(problems[1]!.message, /only valid in a redis pool/);
+    assert.deepEqual(problems.map((p) => [p.line, p.key]), [[4, 'redis_auth']]);
+    assert.match(problems[0]!.message, /only valid in a redis pool/);
   });
 });
 
@@ -479,9 +478,11 @@ describe('shipped configuration files', () => {
 
   it('conf/nutcracker.classic.yml loads', () => {
     const config = loadConfig(shipped('nutcracker.classic.yml'));
-    assert.deepEqual(config.pools.map((p) => p.name), ['beta', 'alpha', 'epsilon']);
+    assert.deepEqual(config.pools.map((p) => p.name), ['beta', 'alpha', 'gamma', 'epsilon']);
     assert.equal(config.pools[0]!.hashTag, '{}');
     assert.equal(config.pools[0]!.servers.length, 4);
+    assert.equal(config.pools[2]!.protocol, 'memcache');
+    assert.deepEqual(config.pools[2]!.servers.map((s) => s.name), ['127.0.0.1', '127.0.0.2']);
   });
 
   it('conf/nutcracker.extended.yml loads', () => {

@@ -2,6 +2,7 @@
 import { Merge } from './commands.js';
 import { REPLY_INCOMPLETE, REPLY_INVALID, ReplyScanner } from './reply-parser.js';
 import { INVALID, INCOMPLETE, errorReply, integerReply, OK_REPLY, readNumberLine } from './resp.js';
+import type { MergeReplies } from '../codec.js';
 
 export interface FragmentReply {
   readonly reply: Buffer | null;
@@ -24,6 +25,14 @@ export function mergeReplies(merge: Merge, fragments: readonly FragmentReply[], 
     default:
       return errorReply('ERR nutcracker: internal error, no merge rule for a split request');
   }
+}
+
+const MERGERS: readonly MergeReplies[] = [Merge.None, Merge.Values, Merge.Sum, Merge.AllOk].map(
+  (merge) => (fragments: readonly FragmentReply[], keyCount: number) => mergeReplies(merge, fragments, keyCount));
+
+/** The merge function a split request of this kind carries. */
+export function mergerFor(merge: Merge): MergeReplies {
+  return MERGERS[merge]!;
 }
 
 /** MGET: each fragment answered an array for its keys; put every element back at its key's position. */

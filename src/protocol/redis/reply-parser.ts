@@ -4,12 +4,12 @@
 // and its state (elements still to come, bulk bytes still to come) does not depend on keeping
 // the bytes already examined: an oversized reply can be scanned while its bytes are dropped.
 import { CR, INCOMPLETE, INVALID, findLineEnd, readNumberLine } from './resp.js';
+import { REPLY_INCOMPLETE, REPLY_INVALID, type ReplyScanner as Scanner } from '../codec.js';
 
-export const REPLY_INCOMPLETE = -1;
-export const REPLY_INVALID = -2;
+export { REPLY_INCOMPLETE, REPLY_INVALID };
 
 /** One stream's scan of its current reply (merge.ts also uses one on complete buffers). */
-export class ReplyScanner {
+export class ReplyScanner implements Scanner {
   /** Bytes of the current reply examined so far; after a complete scan, the reply's length. */
   examined = 0;
   /** When incomplete: where the bytes not examined yet begin, to pass to `resume`. */

@@ -1,0 +1,18 @@
+// Redis (RESP) as the core sees it, delegating to the redis modules.
+import type { Codec } from '../codec.js';
+import { ReplyScanner } from './reply-parser.js';
+import { encodeCommand, errorReply } from './resp.js';
+
+export const redisCodec: Codec = {
+  createReplyScanner: () => new ReplyScanner(),
+  setupRequests({ redisAuth, redisDb }) {
+    // AUTH before SELECT: a server with requirepass refuses SELECT from an unauthenticated client.
+    const requests: Buffer[] = [];
+    if (redisAuth !== null) requests.push(encodeCommand('AUTH', redisAuth));
+    if (redisDb !== 0) requests.push(encodeCommand('SELECT', String(redisDb)));
+    return requests;
+  },
+  isErrorReply: (reply) => reply[0] === 45 /* - */,
+  serverErrorReply: (reason) => errorReply(`ERR ${reason}`),
+  probeRequest: encodeCommand('PING'),
+};

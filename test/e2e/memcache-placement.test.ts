@@ -1,0 +1,72 @@
+// Keys of a memcached pool land on the shard where twemproxy puts them: the placements recorded
+// with the real twemproxy (they hold for both protocols), checked by storing through the proxy
+// and looking on each memcached.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { Nutcracker } from '../helpers/nutcracker.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { memcacheReplies, startMemcachedServers, type MemcachedServer } from '../helpers/memcached.js';
+
+interface PlacementCase {
+  hash: string;
+  distribution: string;
+  hash_tag: string | null;
+  keys: Record<string, string>;
+}
+
+const vectors = JSON.parse(readFileSync(new URL('../../../test/fixtures/distribution-A.json', import.meta.url), 'utf8')) as {
+  servers: string[];
+  cases: PlacementCase[];
+};
+
+const CHOSEN = [['fnv1a_64', 'ketama', null], ['md5', 'modula', null], ['murmur', 'ketama', '{}']] as const;
+
+/** memcached keys are printable and without spaces; the recorded keys include every byte below 0x80. */
+const isMemcachedKey = (key: string) => /^[\x21-\x7e]+$/.test(key);
+
+describe('memcached key placement matches twemproxy (five-server pool, weights 1,1,2,1,3)', () => {
+  let backends: MemcachedServer[] = [];
+
+  before(async () => {
+    backends = await startMemcachedServers(vectors.servers.length);
+  });
+
+  after(async () => {
+    for (const backend of backends) await backend.stop();
+  });
+
+  for (const [hash, distribution, hashTag] of CHOSEN) {
+    test(`${hash} + ${distribution}${hashTag === null ? '' : ` + hash_tag ${hashTag}`}`, async () => {
+      const placement = vectors.cases.find((c) => c.hash === hash && c.distribution === distribution && c.hash_tag === hashTag)!;
+      const servers = vectors.servers.map((line, i) => {
+        const [address, name] = line.split(' ');
+        return { name: name!, line: `${backends[i]!.address}:${address!.split(':')[2]} ${name}` };
+      });
+      const options: Record<string, string | boolean> = { redis: false, hash, distribution };
+      if (hashTag !== null) options['hash_tag'] = hashTag;
+      const proxy = await Nutcracker.start({ mc: { servers: servers.map((server) => server.line), options } });
+      const client = await RawClient.connect(proxy.port('mc'));
+      try {
+        const keys = Object.keys(placement.keys).filter(isMemcachedKey);
+        assert.ok(keys.length > 100, `${keys.length} keys to check`);
+        client.write(keys.map((key) => `set ${key} 0 0 1 noreply\r\n${hash.length % 10}\r\n`).join('') + 'version\r\n');
+        await memcacheReplies(client, 1);
+        const wrong: string[] = [];
+        for (const [i, backend] of backends.entries()) {
+          const held = new Set<string>();
+          const replies = await backend.request(keys.map((key) => `get ${key}\r\n`).join(''), keys.length);
+          replies.forEach((reply, k) => reply.startsWith('VALUE ') && held.add(keys[k]!));
+          for (const key of keys) {
+            if (held.has(key) !== (placement.keys[key] === servers[i]!.name)) wrong.push(`${JSON.stringify(key)} on ${servers[i]!.name}`);
+          }
+          await backend.request('flush_all\r\n');
+        }
+        assert.deepEqual(wrong, [], `${wrong.length} misplaced keys`);
+      } finally {
+        client.close();
+        await proxy.destroy();
+      }
+    });
+  }
+});

@@ -7,6 +7,8 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools)
+# The client tests drive redis-py as Debian ships it, with the system python.
+/usr/bin/python3 -c 'import redis' >/dev/null 2>&1 || missing+=(python3-redis)
 # The command-line tests look the proxy up as operators do, with ps and pgrep.
 command -v pgrep >/dev/null 2>&1 || missing+=(procps)
 command -v ps >/dev/null 2>&1 || missing+=(procps)

@@ -40,6 +40,8 @@ const scanner = new ReplyScanner();
 export class ServerConnection implements Flushable, RequestOwner {
   flushScheduled = false;
   closed = false;
+  /** Set when the connection is to close once every request in flight is answered. */
+  private closing = false;
   private readonly socket: Socket;
   private readonly inflight = new Fifo<Request>();
   private outgoing: Buffer[] = [];
@@ -101,6 +103,12 @@ export class ServerConnection implements Flushable, RequestOwner {
     this.close('Connection closed by the proxy', CloseKind.Deliberate);
   }
 
+  /** Closes the connection once every request in flight has its reply. */
+  closeWhenAnswered(): void {
+    if (this.inflight.length === 0) this.destroy();
+    else this.closing = true;
+  }
+
   /** Set-up request replies land here: a refused AUTH or SELECT is logged for the operator. */
   requestDone(request: Request): void {
     if (request.reply !== null && request.reply[0] === 45 /* - */) {
@@ -152,6 +160,7 @@ export class ServerConnection implements Flushable, RequestOwner {
       pos = end;
     }
     if (answered) this.context.serverAnswered();
+    if (this.closing && this.inflight.length === 0) this.destroy();
   }
 
   private keepPartial(rest: Buffer, need: number): void {

@@ -20,6 +20,9 @@ export class Server implements ConnectionContext {
   readonly redisAuth: string | null;
   readonly redisDb: number;
   private readonly connections: (ServerConnection | null)[];
+  /** Open connections dedicated to one client at a time (transactions), and those of them now free. */
+  private readonly dedicated = new Set<ServerConnection>();
+  private readonly idleDedicated: ServerConnection[] = [];
 
   constructor(
     readonly config: ServerConfig,
@@ -54,6 +57,30 @@ export class Server implements ConnectionContext {
     return connection;
   }
 
+  /**
+   * A connection no other client uses until it is released: a transaction's WATCH and MULTI state
+   * live on the server connection, so they must not be shared.
+   */
+  dedicatedConnection(): ServerConnection {
+    for (let connection = this.idleDedicated.pop(); connection !== undefined; connection = this.idleDedicated.pop()) {
+      if (!connection.closed) return connection;
+    }
+    const connection = new ServerConnection(this);
+    this.dedicated.add(connection);
+    return connection;
+  }
+
+  /**
+   * Gives back a dedicated connection whose transaction ended (EXEC, DISCARD or UNWATCH sent, so
+   * the server holds no state for it). Up to `server_connections` are kept for the next
+   * transaction; the others close once their replies are in.
+   */
+  releaseDedicated(connection: ServerConnection): void {
+    if (connection.closed) return;
+    if (this.idleDedicated.length < this.connections.length) this.idleDedicated.push(connection);
+    else connection.closeWhenAnswered();
+  }
+
   /** Opens every connection now (preconnect). */
   openAll(): void {
     for (let slot = 0; slot < this.connections.length; slot++) this.connection(slot);
@@ -61,18 +88,21 @@ export class Server implements ConnectionContext {
 
   closeAll(): void {
     for (const connection of this.connections) connection?.destroy();
+    for (const connection of this.dedicated) connection.destroy();
   }
 
   /** Requests written and not yet answered, over all connections (for a graceful shutdown). */
   get inflightCount(): number {
     let count = 0;
     for (const connection of this.connections) if (connection !== null && !connection.closed) count += connection.inflightCount;
+    for (const connection of this.dedicated) count += connection.inflightCount;
     return count;
   }
 
   connectionClosed(connection: ServerConnection, failure: boolean): void {
     const slot = this.connections.indexOf(connection);
     if (slot !== -1) this.connections[slot] = null;
+    else this.dedicated.delete(connection);
     if (failure) this.events.serverFailed(this);
   }
 

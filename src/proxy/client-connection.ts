@@ -3,6 +3,7 @@
 // the servers answer in.
 import type { Socket } from 'node:net';
 import { Request, type RequestOwner } from './request.js';
+import type { RedisTransaction } from './redis-transaction.js';
 import { Fifo } from '../util/fifo.js';
 import { scheduleFlush, type Flushable } from '../util/flush-scheduler.js';
 import { connectionClosed, connectionOpened, type PoolStats } from '../stats/counters.js';
@@ -31,6 +32,8 @@ export class ClientConnection implements Flushable, RequestOwner {
   readonly id = nextClientId++;
   authenticated = false;
   name: string | null = null;
+  /** The transaction (WATCH/MULTI) this client is in, if any. */
+  transaction: RedisTransaction | null = null;
   /** Set once the client must not send more: QUIT, a protocol error, or its EOF. */
   private closing = false;
   private closed = false;
@@ -186,6 +189,7 @@ export class ClientConnection implements Flushable, RequestOwner {
 
   private onClose(): void {
     this.closed = true;
+    this.transaction?.clientClosed();
     this.poolStats.client_connections--;
     connectionClosed();
   }

@@ -6,13 +6,21 @@ import { Request } from './request.js';
 import type { Pool } from './pool.js';
 import type { Server } from '../backend/server.js';
 import { answerLocally, LocalArgs, type ProxyInfo } from './redis-local.js';
+import { differentShardsError, RedisTransaction } from './redis-transaction.js';
 import { ParsedRequest, ParseStatus } from '../protocol/redis/request-parser.js';
 import { lookupCommand, Route, type CommandSpec } from '../protocol/redis/commands.js';
-import { errorReply } from '../protocol/redis/resp.js';
+import { errorReply, OK_REPLY } from '../protocol/redis/resp.js';
 import { logNotice } from '../log/logger.js';
 
 const NOAUTH = errorReply('NOAUTH Authentication required');
 const ALLOWED_BEFORE_AUTH = new Set(['auth', 'hello', 'quit']);
+const WATCH_INSIDE_MULTI = errorReply('ERR WATCH inside MULTI is not allowed');
+
+/** What targetServer returns for a request that is not bound to one server. */
+const NO_KEY = -1;
+const SPANS_SHARDS = -2;
+/** Refused by the routing rules (argument count, EVAL numkeys): `route` replies the error. */
+const NOT_ROUTABLE = -3;
 
 export class RedisHandler implements RequestHandler {
   need = 0;
@@ -44,7 +52,6 @@ export class RedisHandler implements RequestHandler {
 
   private dispatch(client: ClientConnection, buf: Buffer, start: number, end: number): void {
     const parsed = this.parsed;
-    const argc = parsed.argc;
     const spec = lookupCommand(buf, parsed.argStart[0]!, parsed.argEnd[0]!);
     if (spec === undefined) {
       this.unsupported(client, buf);
@@ -54,6 +61,12 @@ export class RedisHandler implements RequestHandler {
       client.reply(NOAUTH);
       return;
     }
+    if (client.transaction !== null) return this.dispatchInTransaction(client, client.transaction, spec, buf, start, end);
+    this.route(client, spec, buf, start, end);
+  }
+
+  private route(client: ClientConnection, spec: CommandSpec, buf: Buffer, start: number, end: number): void {
+    const argc = this.parsed.argc;
     switch (spec.route) {
       case Route.FixedKey:
         if (argc !== spec.arity) return wrongArguments(client, spec);
@@ -74,7 +87,101 @@ export class RedisHandler implements RequestHandler {
       case Route.Local:
         this.localArgs.buf = buf;
         return answerLocally(spec.name, client, this.localArgs, this.pool.config, this.info);
+      case Route.Transaction:
+        return this.transactionCommand(client, null, spec, buf, start, end);
     }
+  }
+
+  /**
+   * A request from a client in a transaction. Before MULTI (WATCHing), its commands to the
+   * watched server take the transaction's connection, so they keep their order with the WATCH.
+   * Inside MULTI, every command must run on the transaction's server; others are refused.
+   */
+  private dispatchInTransaction(client: ClientConnection, transaction: RedisTransaction, spec: CommandSpec,
+    buf: Buffer, start: number, end: number): void {
+    if (spec.route === Route.Transaction) return this.transactionCommand(client, transaction, spec, buf, start, end);
+    const target = this.targetServer(spec, buf);
+    this.localArgs.buf = buf;
+    if (!transaction.inMulti) {
+      if (target === transaction.serverIndex && transaction.pinned) transaction.queue(target, buf.subarray(start, end), this.localArgs);
+      else this.route(client, spec, buf, start, end);
+      return;
+    }
+    if (target >= 0) return transaction.queue(target, buf.subarray(start, end), this.localArgs);
+    if (target === SPANS_SHARDS) return transaction.refuseSpanning(this.localArgs);
+    if (target === NOT_ROUTABLE) {
+      this.route(client, spec, buf, start, end);
+      return transaction.markRefused();
+    }
+    if (spec.name === 'quit') return this.route(client, spec, buf, start, end);
+    if (spec.route === Route.AnyServer || spec.name === 'ping' || spec.name === 'echo') {
+      return transaction.queueKeyless(buf.subarray(start, end));
+    }
+    transaction.refuse(`ERR '${this.localArgs.text(0)}' cannot run inside MULTI through nutcracker: the proxy answers it ` +
+      'itself, outside the transaction; send it before MULTI or after EXEC');
+  }
+
+  /** MULTI, EXEC, DISCARD, WATCH, UNWATCH. */
+  private transactionCommand(client: ClientConnection, transaction: RedisTransaction | null, spec: CommandSpec,
+    buf: Buffer, start: number, end: number): void {
+    const argc = this.parsed.argc;
+    const command = buf.subarray(start, end);
+    if (spec.name === 'watch' ? argc < 2 : argc !== 1) {
+      wrongArguments(client, spec);
+      return transaction?.markRefused();
+    }
+    switch (spec.name) {
+      case 'multi':
+        return (transaction ?? this.beginTransaction(client)).multi(command);
+      case 'exec':
+      case 'discard':
+        if (transaction === null || !transaction.inMulti) return client.reply(errorReply(`ERR ${spec.name.toUpperCase()} without MULTI`));
+        return spec.name === 'exec' ? transaction.exec(command) : transaction.discard(command);
+      case 'watch': {
+        if (transaction !== null && transaction.inMulti) return client.reply(WATCH_INSIDE_MULTI);
+        const target = this.serverOfKeys(buf, 1);
+        this.localArgs.buf = buf;
+        if (target === SPANS_SHARDS) return client.reply(differentShardsError(this.pool, this.localArgs.text(0)));
+        return (transaction ?? this.beginTransaction(client)).watch(target, command, this.localArgs);
+      }
+      case 'unwatch':
+        return transaction === null ? client.reply(OK_REPLY) : transaction.unwatch(command);
+    }
+  }
+
+  private beginTransaction(client: ClientConnection): RedisTransaction {
+    client.transaction = new RedisTransaction(client, this.pool);
+    return client.transaction;
+  }
+
+  /** The server every key of the request lives on, or NO_KEY, SPANS_SHARDS, NOT_ROUTABLE. */
+  private targetServer(spec: CommandSpec, buf: Buffer): number {
+    const argc = this.parsed.argc;
+    switch (spec.route) {
+      case Route.FixedKey:
+        return argc === spec.arity ? this.serverOfArg(buf, 1) : NOT_ROUTABLE;
+      case Route.VariadicKey:
+        return argc >= 2 ? this.serverOfArg(buf, 1) : NOT_ROUTABLE;
+      case Route.MultiKey:
+        return argc >= 2 ? this.serverOfKeys(buf, 1) : NOT_ROUTABLE;
+      case Route.KeyValuePairs:
+        return argc >= 3 && argc % 2 === 1 ? this.serverOfKeys(buf, 2) : NOT_ROUTABLE;
+      case Route.Eval:
+        return this.evalError(buf, spec) === null ? this.serverOfArg(buf, 3) : NOT_ROUTABLE;
+      default:
+        return NO_KEY;
+    }
+  }
+
+  private serverOfArg(buf: Buffer, arg: number): number {
+    return this.pool.serverIndexForKey(buf, this.parsed.argStart[arg]!, this.parsed.argEnd[arg]!);
+  }
+
+  /** The server of the keys at arguments 1, 1 + step, ..., or SPANS_SHARDS. */
+  private serverOfKeys(buf: Buffer, step: number): number {
+    const first = this.serverOfArg(buf, 1);
+    for (let arg = 1 + step; arg < this.parsed.argc; arg += step) if (this.serverOfArg(buf, arg) !== first) return SPANS_SHARDS;
+    return first;
   }
 
   private forward(client: ClientConnection, buf: Buffer, start: number, end: number, keyArg: number): void {
@@ -90,18 +197,20 @@ export class RedisHandler implements RequestHandler {
 
   /** EVAL script numkeys key ...: routed by its first key. */
   private forwardEval(client: ClientConnection, buf: Buffer, start: number, end: number, spec: CommandSpec): void {
+    const error = this.evalError(buf, spec);
+    if (error === null) this.forward(client, buf, start, end, 3);
+    else client.reply(error);
+  }
+
+  /** Why an EVAL/EVALSHA cannot be routed by its first key, or null when it can. */
+  private evalError(buf: Buffer, spec: CommandSpec): Buffer | null {
     const parsed = this.parsed;
-    if (parsed.argc < 3) return wrongArguments(client, spec);
+    if (parsed.argc < 3) return wrongArgumentsError(spec);
     const numKeys = Number(buf.toString('latin1', parsed.argStart[2]!, parsed.argEnd[2]!));
-    if (!Number.isInteger(numKeys) || numKeys < 0) {
-      client.reply(errorReply('ERR value is not an integer or out of range'));
-    } else if (numKeys === 0) {
-      client.reply(errorReply(`ERR nutcracker cannot route ${spec.name.toUpperCase()} without a key: numkeys must be at least 1`));
-    } else if (parsed.argc < 3 + numKeys) {
-      client.reply(errorReply("ERR Number of keys can't be greater than number of args"));
-    } else {
-      this.forward(client, buf, start, end, 3);
-    }
+    if (!Number.isInteger(numKeys) || numKeys < 0) return errorReply('ERR value is not an integer or out of range');
+    if (numKeys === 0) return errorReply(`ERR nutcracker cannot route ${spec.name.toUpperCase()} without a key: numkeys must be at least 1`);
+    if (parsed.argc < 3 + numKeys) return errorReply("ERR Number of keys can't be greater than number of args");
+    return null;
   }
 
   /**
@@ -148,11 +257,16 @@ export class RedisHandler implements RequestHandler {
     const name = buf.toString('utf8', this.parsed.argStart[0]!, this.parsed.argEnd[0]!);
     logNotice(`parsed unsupported command '${name}' from client ${client.remoteAddress} of pool '${this.pool.name}'`);
     client.reply(errorReply(`ERR unknown or unsupported command '${name}': nutcracker cannot route it to a shard`));
+    client.transaction?.markRefused();
   }
 }
 
 function wrongArguments(client: ClientConnection, spec: CommandSpec): void {
-  client.reply(errorReply(`ERR wrong number of arguments for '${spec.name}' command`));
+  client.reply(wrongArgumentsError(spec));
+}
+
+function wrongArgumentsError(spec: CommandSpec): Buffer {
+  return errorReply(`ERR wrong number of arguments for '${spec.name}' command`);
 }
 
 /**

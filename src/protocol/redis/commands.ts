@@ -15,6 +15,8 @@ export const enum Route {
   AnyServer,
   /** Answered by the proxy itself. */
   Local,
+  /** MULTI, EXEC, DISCARD, WATCH, UNWATCH: a transaction pinned to one server (redis-transaction.ts). */
+  Transaction,
 }
 
 export const enum Merge {
@@ -68,6 +70,7 @@ function build(): CommandSpec[] {
   add('eval evalsha', withRoute(Route.Eval));
   add('command lolwut', withRoute(Route.AnyServer));
   add(LOCAL, withRoute(Route.Local));
+  add('multi exec discard watch unwatch', withRoute(Route.Transaction));
   return specs;
 }
 

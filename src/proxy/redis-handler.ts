@@ -7,7 +7,9 @@ import type { Pool } from './pool.js';
 import type { Server } from '../backend/server.js';
 import { answerLocally, LocalArgs, type ProxyInfo } from './redis-local.js';
 import { differentShardsError, RedisTransaction } from './redis-transaction.js';
+import { decodeCursor, ScanStep } from './redis-scan.js';
 import { ParsedRequest, ParseStatus } from '../protocol/redis/request-parser.js';
+import { InlineParser, InlineStatus } from '../protocol/redis/inline-parser.js';
 import { lookupCommand, Route, type CommandSpec } from '../protocol/redis/commands.js';
 import { errorReply, OK_REPLY } from '../protocol/redis/resp.js';
 import { logNotice } from '../log/logger.js';
@@ -15,6 +17,7 @@ import { logNotice } from '../log/logger.js';
 const NOAUTH = errorReply('NOAUTH Authentication required');
 const ALLOWED_BEFORE_AUTH = new Set(['auth', 'hello', 'quit']);
 const WATCH_INSIDE_MULTI = errorReply('ERR WATCH inside MULTI is not allowed');
+const EMPTY_SCAN_REPLY = Buffer.from('*2\r\n$1\r\n0\r\n*0\r\n');
 
 /** What targetServer returns for a request that is not bound to one server. */
 const NO_KEY = -1;
@@ -26,6 +29,7 @@ export class RedisHandler implements RequestHandler {
   need = 0;
   private readonly parsed = new ParsedRequest();
   private readonly localArgs = new LocalArgs(this.parsed);
+  private readonly inline = new InlineParser();
   private serverOfKey = new Int32Array(64);
 
   constructor(private readonly pool: Pool, private readonly info: ProxyInfo) {}
@@ -34,6 +38,13 @@ export class RedisHandler implements RequestHandler {
     const parsed = this.parsed;
     let pos = start;
     while (pos < buf.length && client.hasRoom) {
+      if (buf[pos] !== 42 /* * */) {
+        const next = this.handleInline(client, buf, pos);
+        if (next === -1) return pos;
+        pos = next;
+        if (client.isClosing) return buf.length;
+        continue;
+      }
       const status = parsed.parse(buf, pos);
       if (status === ParseStatus.Incomplete) {
         this.need = parsed.need;
@@ -48,6 +59,27 @@ export class RedisHandler implements RequestHandler {
       if (client.isClosing) return buf.length;
     }
     return pos;
+  }
+
+  /**
+   * An inline command or an empty line, accepted as Redis accepts them: the command is dispatched
+   * as the RESP array it stands for. Returns the position after the line, or -1 when incomplete.
+   */
+  private handleInline(client: ClientConnection, buf: Buffer, start: number): number {
+    const inline = this.inline;
+    const status = inline.parse(buf, start);
+    if (status === InlineStatus.Incomplete) {
+      this.need = inline.need;
+      return -1;
+    }
+    if (status === InlineStatus.Invalid) {
+      client.protocolError(inline.error);
+      return buf.length;
+    }
+    if (status === InlineStatus.Complete && this.parsed.parse(inline.request, 0) === ParseStatus.Complete) {
+      this.dispatch(client, inline.request, 0, inline.request.length);
+    }
+    return inline.end;
   }
 
   private dispatch(client: ClientConnection, buf: Buffer, start: number, end: number): void {
@@ -89,7 +121,67 @@ export class RedisHandler implements RequestHandler {
         return answerLocally(spec.name, client, this.localArgs, this.pool.config, this.info);
       case Route.Transaction:
         return this.transactionCommand(client, null, spec, buf, start, end);
+      case Route.MemoryUsage:
+        if (argc < 3 || !this.argIs(buf, 1, 'usage')) return this.memoryUnsupported(client, buf);
+        return this.forward(client, buf, start, end, 2);
+      case Route.Scan:
+        if (argc < 2) return wrongArguments(client, spec);
+        return this.forwardScan(client, buf, start, end);
+      case Route.EveryServer:
+        if (argc !== 1) return wrongArguments(client, spec);
+        return this.forwardToEveryServer(client, buf, start, end, spec);
     }
+  }
+
+  /** True when argument `arg` is `lowerCaseWord`, in any letter case. */
+  private argIs(buf: Buffer, arg: number, lowerCaseWord: string): boolean {
+    return buf.toString('latin1', this.parsed.argStart[arg]!, this.parsed.argEnd[arg]!).toLowerCase() === lowerCaseWord;
+  }
+
+  private memoryUnsupported(client: ClientConnection, buf: Buffer): void {
+    this.localArgs.buf = buf;
+    const sub = this.parsed.argc > 1 ? ` ${this.localArgs.text(1)}` : '';
+    client.reply(errorReply(`ERR '${this.localArgs.text(0)}${sub}' is not supported by nutcracker: only MEMORY USAGE key, ` +
+      'which goes to the shard of its key'));
+    client.transaction?.markRefused();
+  }
+
+  /** SCAN cursor [MATCH p] [COUNT n] [TYPE t]: the server and its cursor come from the pool cursor (redis-scan.ts). */
+  private forwardScan(client: ClientConnection, buf: Buffer, start: number, end: number): void {
+    const parsed = this.parsed;
+    const servers = this.pool.servers;
+    const position = decodeCursor(buf.toString('latin1', parsed.argStart[1]!, parsed.argEnd[1]!), servers.length);
+    if (position === null) return client.reply(errorReply('ERR invalid cursor'));
+    let { serverIndex } = position;
+    // A walk skips servers ejected when it reaches them: their keys are served elsewhere meanwhile.
+    if (position.serverCursor === 0n && servers[serverIndex]!.ejectedUntil > Date.now()) {
+      const next = this.pool.nextLiveServer(serverIndex);
+      if (next === -1) return client.reply(EMPTY_SCAN_REPLY);
+      serverIndex = next;
+    }
+    const cursor = position.serverCursor.toString();
+    const request = new Request(client, buf.subarray(start, end));
+    const server = servers[serverIndex]!;
+    const step = new ScanStep(request, server.name, serverIndex, servers.length, this.pool.nextLiveServer(serverIndex));
+    const rest = buf.subarray(parsed.argEnd[1]! + 2, end);
+    const head = Buffer.from(`*${parsed.argc}\r\n$4\r\nSCAN\r\n$${cursor.length}\r\n${cursor}\r\n`);
+    client.enqueue(request);
+    server.connection(client.id).send(new Request(step, Buffer.concat([head, rest])));
+  }
+
+  /** DBSIZE: asked of every server that is not ejected, the replies merged (summed). */
+  private forwardToEveryServer(client: ClientConnection, buf: Buffer, start: number, end: number, spec: CommandSpec): void {
+    const data = buf.subarray(start, end);
+    const targets: Server[] = [];
+    for (let index = this.pool.nextLiveServer(-1); index !== -1; index = this.pool.nextLiveServer(index)) targets.push(this.pool.servers[index]!);
+    // When every server is ejected they all still get it, and fail with their own error.
+    if (targets.length === 0) targets.push(...this.pool.servers);
+    const parent = new Request(client, data);
+    const fragments = targets.map(() => new Request(null, data));
+    parent.splitInto(fragments, spec.merge, 0);
+    client.enqueue(parent);
+    this.pool.stats.fragments += fragments.length;
+    for (let i = 0; i < fragments.length; i++) targets[i]!.connection(client.id).send(fragments[i]!);
   }
 
   /**
@@ -168,6 +260,8 @@ export class RedisHandler implements RequestHandler {
         return argc >= 3 && argc % 2 === 1 ? this.serverOfKeys(buf, 2) : NOT_ROUTABLE;
       case Route.Eval:
         return this.evalError(buf, spec) === null ? this.serverOfArg(buf, 3) : NOT_ROUTABLE;
+      case Route.MemoryUsage:
+        return argc >= 3 && this.argIs(buf, 1, 'usage') ? this.serverOfArg(buf, 2) : NOT_ROUTABLE;
       default:
         return NO_KEY;
     }

@@ -3,41 +3,20 @@
 // spans shards, or holds a command the proxy cannot route, writes nothing.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createClient } from 'redis';
-import { Redis as IORedis } from 'ioredis';
 import { RawClient, encode, splitReplies } from '../helpers/raw-client.js';
 import { ShardedPool } from '../helpers/sharded-pool.js';
 import { redisPy } from '../helpers/redis-py.js';
+import { runCommand } from '../helpers/process.js';
+import { connectNodeClients } from '../helpers/clients.js';
 import { waitFor } from '../helpers/ports.js';
 import type { RedisServer } from '../helpers/redis-server.js';
 
 /** Runs redis-cli with `input` on its stdin (one command a line, as an operator pipes them). */
-function redisCliStdin(port: number, input: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('redis-cli', ['-h', '127.0.0.1', '-p', String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`redis-cli exited with ${code}: ${out}`));
-    });
-    child.stdin.end(input);
-  });
-}
-
-/** A node-redis and an ioredis client of the proxy, each connected with its default options. */
-async function connectClients(port: number): Promise<{ nodeRedis: ReturnType<typeof createClient>; ioredis: IORedis }> {
-  const nodeRedis = createClient({ url: `redis://127.0.0.1:${port}` });
-  nodeRedis.on('error', () => undefined);
-  await nodeRedis.connect();
-  const ioredis = new IORedis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 1 });
-  ioredis.on('error', () => undefined);
-  await ioredis.connect();
-  return { nodeRedis, ioredis };
+async function redisCliStdin(port: number, input: string): Promise<string> {
+  const run = await runCommand('redis-cli', ['-h', '127.0.0.1', '-p', String(port)], { input });
+  assert.equal(run.code, 0, run.stderr);
+  return run.stdout;
 }
 
 /** How many keys matching `pattern` each shard holds, asked of the shards directly. */
@@ -127,7 +106,8 @@ describe('transactions over three shards', () => {
 
   test('concurrent transactions of INCRs from node-redis, ioredis and redis-py never interleave', async () => {
     const key = `{${tagA}}:counter`;
-    const { nodeRedis, ioredis } = await connectClients(port);
+    const clients = await connectNodeClients(port);
+    const { nodeRedis, ioredis } = clients;
     try {
       const runs = 200;
       const nodeRedisRuns = (async () => {
@@ -153,8 +133,7 @@ describe('transactions over three shards', () => {
       for (const pair of all) assert.equal(pair[1], pair[0]! + 1, `a transaction's two INCRs are consecutive: ${pair}`);
       assert.equal(Number(await nodeRedis.get(key)), runs * 3 * 2);
     } finally {
-      nodeRedis.destroy();
-      ioredis.disconnect();
+      clients.close();
     }
   });
 
@@ -203,7 +182,8 @@ describe('transactions over three shards', () => {
   });
 
   test('node-redis and ioredis: a transaction spanning shards rejects and writes nothing', async () => {
-    const { nodeRedis, ioredis } = await connectClients(port);
+    const clients = await connectNodeClients(port);
+    const { nodeRedis, ioredis } = clients;
     try {
       await assert.rejects(nodeRedis.multi().set(`{${tagA}}:nr`, '1').set(`{${tagB}}:nr`, '2').exec(), /'SET' refused inside MULTI.*hash tag/);
       // ioredis reports EXEC's -EXECABORT, with the refusals (naming the command as it sent it) in previousErrors.
@@ -215,8 +195,7 @@ describe('transactions over three shards', () => {
       assert.deepEqual(await keysPerShard(pool.servers, '*:io'), [0, 0, 0]);
       assert.equal(await nodeRedis.set('after:refusal', 'works'), 'OK');
     } finally {
-      nodeRedis.destroy();
-      ioredis.disconnect();
+      clients.close();
     }
   });
 

@@ -36,6 +36,7 @@ const enum CloseKind {
 }
 
 const scanner = new ReplyScanner();
+const HELLO_3 = encodeCommand('HELLO', '3');
 
 export class ServerConnection implements Flushable, RequestOwner {
   flushScheduled = false;
@@ -51,7 +52,7 @@ export class ServerConnection implements Flushable, RequestOwner {
   private need = 0;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly context: ConnectionContext) {
+  constructor(private readonly context: ConnectionContext, private readonly resp3: boolean) {
     const { config } = context;
     this.socket = config.isUnix ? connect({ path: config.host }) : connect({ host: config.host, port: config.port });
     this.socket.setNoDelay(true);
@@ -121,6 +122,7 @@ export class ServerConnection implements Flushable, RequestOwner {
     // AUTH before SELECT: a server with requirepass refuses SELECT from an unauthenticated client.
     const { redisAuth, redisDb } = this.context;
     if (redisAuth !== null) this.send(new Request(this, encodeCommand('AUTH', redisAuth)));
+    if (this.resp3) this.send(new Request(this, HELLO_3));
     if (redisDb !== 0) this.send(new Request(this, encodeCommand('SELECT', String(redisDb))));
   }
 

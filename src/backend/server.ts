@@ -20,6 +20,8 @@ export class Server implements ConnectionContext {
   readonly redisAuth: string | null;
   readonly redisDb: number;
   private readonly connections: (ServerConnection | null)[];
+  /** The same for clients that speak RESP3 (HELLO 3): these connections said HELLO 3 to the server. */
+  private readonly resp3Connections: (ServerConnection | null)[];
   /** Open connections dedicated to one client at a time (transactions), and those of them now free. */
   private readonly dedicated = new Set<ServerConnection>();
   private readonly idleDedicated: ServerConnection[] = [];
@@ -36,6 +38,7 @@ export class Server implements ConnectionContext {
     this.redisAuth = pool.redisAuth;
     this.redisDb = pool.redisDb;
     this.connections = new Array(pool.serverConnections).fill(null);
+    this.resp3Connections = new Array(pool.serverConnections).fill(null);
   }
 
   get name(): string {
@@ -47,25 +50,26 @@ export class Server implements ConnectionContext {
    * of the `server_connections`, so its pipelined requests reach the server in the order it sent
    * them (a SET then a GET of one key), while different clients spread over the connections.
    */
-  connection(clientId: number): ServerConnection {
-    const slot = clientId % this.connections.length;
-    let connection = this.connections[slot]!;
+  connection(clientId: number, resp3: boolean): ServerConnection {
+    const connections = resp3 ? this.resp3Connections : this.connections;
+    const slot = clientId % connections.length;
+    let connection = connections[slot]!;
     if (connection === null || connection.closed) {
-      connection = new ServerConnection(this);
-      this.connections[slot] = connection;
+      connection = new ServerConnection(this, resp3);
+      connections[slot] = connection;
     }
     return connection;
   }
 
   /**
    * A connection no other client uses until it is released: a transaction's WATCH and MULTI state
-   * live on the server connection, so they must not be shared.
+   * live on the server connection, so they must not be shared. It speaks RESP2 when handed out.
    */
   dedicatedConnection(): ServerConnection {
     for (let connection = this.idleDedicated.pop(); connection !== undefined; connection = this.idleDedicated.pop()) {
       if (!connection.closed) return connection;
     }
-    const connection = new ServerConnection(this);
+    const connection = new ServerConnection(this, false);
     this.dedicated.add(connection);
     return connection;
   }
@@ -83,25 +87,30 @@ export class Server implements ConnectionContext {
 
   /** Opens every connection now (preconnect). */
   openAll(): void {
-    for (let slot = 0; slot < this.connections.length; slot++) this.connection(slot);
+    for (let slot = 0; slot < this.connections.length; slot++) this.connection(slot, false);
   }
 
   closeAll(): void {
     for (const connection of this.connections) connection?.destroy();
+    for (const connection of this.resp3Connections) connection?.destroy();
     for (const connection of this.dedicated) connection.destroy();
   }
 
   /** Requests written and not yet answered, over all connections (for a graceful shutdown). */
   get inflightCount(): number {
     let count = 0;
-    for (const connection of this.connections) if (connection !== null && !connection.closed) count += connection.inflightCount;
+    for (const connection of [...this.connections, ...this.resp3Connections]) {
+      if (connection !== null && !connection.closed) count += connection.inflightCount;
+    }
     for (const connection of this.dedicated) count += connection.inflightCount;
     return count;
   }
 
   connectionClosed(connection: ServerConnection, failure: boolean): void {
     const slot = this.connections.indexOf(connection);
+    const resp3Slot = this.resp3Connections.indexOf(connection);
     if (slot !== -1) this.connections[slot] = null;
+    else if (resp3Slot !== -1) this.resp3Connections[resp3Slot] = null;
     else this.dedicated.delete(connection);
     if (failure) this.events.serverFailed(this);
   }

@@ -31,6 +31,10 @@ export class ClientConnection implements Flushable, RequestOwner {
   flushScheduled = false;
   readonly id = nextClientId++;
   authenticated = false;
+  /** Set once the client said HELLO 3: its requests go to server connections that speak RESP3. */
+  resp3 = false;
+  /** A database other than the pool's that the client SELECTed (-1: none): its commands are refused meanwhile. */
+  foreignDb = -1;
   name: string | null = null;
   /** The transaction (WATCH/MULTI) this client is in, if any. */
   transaction: RedisTransaction | null = null;

@@ -5,7 +5,7 @@ import type { ClientConnection, RequestHandler } from './client-connection.js';
 import { Request } from './request.js';
 import type { Pool } from './pool.js';
 import type { Server } from '../backend/server.js';
-import { answerLocally, LocalArgs, type ProxyInfo } from './redis-local.js';
+import { answerLocally, foreignDbError, LocalArgs, type ProxyInfo } from './redis-local.js';
 import { differentShardsError, RedisTransaction } from './redis-transaction.js';
 import { decodeCursor, ScanStep } from './redis-scan.js';
 import { ParsedRequest, ParseStatus } from '../protocol/redis/request-parser.js';
@@ -93,8 +93,15 @@ export class RedisHandler implements RequestHandler {
       client.reply(NOAUTH);
       return;
     }
+    if (client.foreignDb !== -1 && spec.route !== Route.Local) return this.refuseForeignDb(client, buf);
     if (client.transaction !== null) return this.dispatchInTransaction(client, client.transaction, spec, buf, start, end);
     this.route(client, spec, buf, start, end);
+  }
+
+  private refuseForeignDb(client: ClientConnection, buf: Buffer): void {
+    this.localArgs.buf = buf;
+    client.reply(foreignDbError(client, this.pool.config, this.localArgs.text(0)));
+    client.transaction?.markRefused();
   }
 
   private route(client: ClientConnection, spec: CommandSpec, buf: Buffer, start: number, end: number): void {
@@ -166,7 +173,7 @@ export class RedisHandler implements RequestHandler {
     const rest = buf.subarray(parsed.argEnd[1]! + 2, end);
     const head = Buffer.from(`*${parsed.argc}\r\n$4\r\nSCAN\r\n$${cursor.length}\r\n${cursor}\r\n`);
     client.enqueue(request);
-    server.connection(client.id).send(new Request(step, Buffer.concat([head, rest])));
+    server.connection(client.id, client.resp3).send(new Request(step, Buffer.concat([head, rest])));
   }
 
   /** DBSIZE: asked of every server that is not ejected, the replies merged (summed). */
@@ -181,7 +188,7 @@ export class RedisHandler implements RequestHandler {
     parent.splitInto(fragments, spec.merge, 0);
     client.enqueue(parent);
     this.pool.stats.fragments += fragments.length;
-    for (let i = 0; i < fragments.length; i++) targets[i]!.connection(client.id).send(fragments[i]!);
+    for (let i = 0; i < fragments.length; i++) targets[i]!.connection(client.id, client.resp3).send(fragments[i]!);
   }
 
   /**
@@ -286,7 +293,7 @@ export class RedisHandler implements RequestHandler {
   private forwardTo(client: ClientConnection, server: Server, data: Buffer): void {
     const request = new Request(client, data);
     client.enqueue(request);
-    server.connection(client.id).send(request);
+    server.connection(client.id, client.resp3).send(request);
   }
 
   /** EVAL script numkeys key ...: routed by its first key. */
@@ -344,7 +351,7 @@ export class RedisHandler implements RequestHandler {
     parent.splitInto(fragments, spec.merge, keyCount);
     client.enqueue(parent);
     this.pool.stats.fragments += fragments.length;
-    for (let i = 0; i < fragments.length; i++) this.pool.servers[targets[i]!]!.connection(client.id).send(fragments[i]!);
+    for (let i = 0; i < fragments.length; i++) this.pool.servers[targets[i]!]!.connection(client.id, client.resp3).send(fragments[i]!);
   }
 
   private unsupported(client: ClientConnection, buf: Buffer): void {

@@ -17,6 +17,8 @@ const EMPTY_EXEC_REPLY = Buffer.from('*0\r\n');
 const MULTI_REQUEST = encodeCommand('MULTI');
 const DISCARD_REQUEST = encodeCommand('DISCARD');
 const UNWATCH_REQUEST = encodeCommand('UNWATCH');
+const HELLO_3_REQUEST = encodeCommand('HELLO', '3');
+const HELLO_2_REQUEST = encodeCommand('HELLO', '2');
 const EXECABORT_REPLY = errorReply('EXECABORT Transaction discarded because of previous errors.');
 const NESTED_MULTI_REPLY = errorReply('ERR MULTI calls can not be nested');
 
@@ -27,6 +29,8 @@ export class RedisTransaction implements RequestOwner {
   serverIndex = -1;
   private server: Server | null = null;
   private connection: ServerConnection | null = null;
+  /** Set when the dedicated connection was switched to RESP3 for this client, and must be switched back. */
+  private resp3 = false;
   /** Set when a command inside MULTI was refused: EXEC discards the transaction. */
   private refused = false;
   /** MULTI and keyless commands (PING) answered before the server is known, sent once it is. */
@@ -147,6 +151,8 @@ export class RedisTransaction implements RequestOwner {
     this.serverIndex = serverIndex;
     this.server = this.pool.servers[serverIndex]!;
     this.connection = this.server.dedicatedConnection();
+    this.resp3 = this.client.resp3;
+    if (this.resp3) this.connection.send(new Request(this, HELLO_3_REQUEST));
     for (const command of this.unsent) this.connection.send(new Request(this, command));
     this.unsent.length = 0;
   }
@@ -164,6 +170,7 @@ export class RedisTransaction implements RequestOwner {
   }
 
   private end(): void {
+    if (this.pinned && this.resp3) this.connection!.send(new Request(this, HELLO_2_REQUEST));
     if (this.pinned) this.server!.releaseDedicated(this.connection!);
     this.connection = null;
     this.client.transaction = null;

@@ -43,6 +43,8 @@ export class ClientConnection implements Flushable, RequestOwner {
   private closed = false;
   private paused = false;
   private readonly pending = new Fifo<Request>();
+  /** Requests that may wait for replies before reading stops: 1 while the next must wait for all earlier ones. */
+  private pendingLimit = MAX_PENDING_REQUESTS;
   private partial: Buffer[] | null = null;
   private partialBytes = 0;
   private need = 0;
@@ -80,6 +82,19 @@ export class ClientConnection implements Flushable, RequestOwner {
     if (closeAfterReply) this.stopReading();
   }
 
+  /** Requests waiting for their reply (or to be written). */
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  /**
+   * Reads no further request until every earlier one is answered: the requests around a
+   * transaction go over different server connections, and must still run in the client's order.
+   */
+  waitUntilAnswered(): void {
+    this.pendingLimit = 1;
+  }
+
   /** Replies with an error and closes once it is written (malformed protocol). */
   protocolError(message: string): void {
     this.poolStats.client_err++;
@@ -112,6 +127,7 @@ export class ClientConnection implements Flushable, RequestOwner {
       }
     }
     if (replies.length > 0) this.socket.write(replies.length === 1 ? replies[0]! : Buffer.concat(replies, bytes));
+    if (this.pending.length === 0) this.pendingLimit = MAX_PENDING_REQUESTS;
     if (closeNow || (this.closing && this.pending.length === 0)) {
       this.closed = true;
       this.socket.end();
@@ -122,7 +138,7 @@ export class ClientConnection implements Flushable, RequestOwner {
 
   /** True while the client may have more requests read and forwarded. */
   get hasRoom(): boolean {
-    return this.pending.length < MAX_PENDING_REQUESTS;
+    return this.pending.length < this.pendingLimit;
   }
 
   /** Writes what is ready and closes (shutdown). */

@@ -249,6 +249,8 @@ export class RedisHandler implements RequestHandler {
   }
 
   private beginTransaction(client: ClientConnection): RedisTransaction {
+    // Earlier requests went over shared server connections: the transaction's may not overtake them.
+    if (client.pendingCount > 0) client.waitUntilAnswered();
     client.transaction = new RedisTransaction(client, this.pool);
     return client.transaction;
   }

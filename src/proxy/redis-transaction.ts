@@ -170,8 +170,12 @@ export class RedisTransaction implements RequestOwner {
   }
 
   private end(): void {
-    if (this.pinned && this.resp3) this.connection!.send(new Request(this, HELLO_2_REQUEST));
-    if (this.pinned) this.server!.releaseDedicated(this.connection!);
+    if (this.pinned) {
+      if (this.resp3) this.connection!.send(new Request(this, HELLO_2_REQUEST));
+      this.server!.releaseDedicated(this.connection!);
+      // The client's next requests take shared connections: they wait until this one's replies are in.
+      this.client.waitUntilAnswered();
+    }
     this.connection = null;
     this.client.transaction = null;
   }

@@ -137,6 +137,29 @@ describe('transactions over three shards', () => {
     }
   });
 
+  test('requests pipelined before and after a transaction run in the order the client sent them', async () => {
+    const key = `{${tagA}}:order`;
+    const client = await RawClient.connect(port);
+    try {
+      const rounds = 200;
+      const requests: Buffer[] = [];
+      for (let i = 0; i < rounds; i++) {
+        requests.push(encode('SET', key, `before-${i}`), encode('MULTI'), encode('GET', key), encode('SET', key, `inside-${i}`),
+          encode('EXEC'), encode('GET', key));
+      }
+      client.write(Buffer.concat(requests));
+      const replies = await client.replies(rounds * 6, 20000);
+      for (let i = 0; i < rounds; i++) {
+        const exec = replies[i * 6 + 4]!;
+        const after = replies[i * 6 + 5]!;
+        assert.equal(exec, `*2\r\n$${`before-${i}`.length}\r\nbefore-${i}\r\n+OK\r\n`, `round ${i}: the transaction saw the SET before it`);
+        assert.equal(after, `$${`inside-${i}`.length}\r\ninside-${i}\r\n`, `round ${i}: the GET after it saw the transaction`);
+      }
+    } finally {
+      client.close();
+    }
+  });
+
   test('WATCH: a transaction whose watched key another client changed does not run; an untouched one does', async () => {
     const key = `{${tagA}}:watched`;
     const outcome = await redisPy(port, [

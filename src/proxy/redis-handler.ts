@@ -7,7 +7,7 @@ import type { Pool } from './pool.js';
 import type { Server } from '../backend/server.js';
 import { answerLocally, foreignDbError, LocalArgs, type ProxyInfo } from './redis-local.js';
 import { differentShardsError, RedisTransaction } from './redis-transaction.js';
-import { decodeCursor, ScanStep } from './redis-scan.js';
+import { forwardScan } from './redis-scan.js';
 import { ParsedRequest, ParseStatus } from '../protocol/redis/request-parser.js';
 import { InlineParser, InlineStatus } from '../protocol/redis/inline-parser.js';
 import { lookupCommand, Route, type CommandSpec } from '../protocol/redis/commands.js';
@@ -17,7 +17,6 @@ import { logNotice } from '../log/logger.js';
 const NOAUTH = errorReply('NOAUTH Authentication required');
 const ALLOWED_BEFORE_AUTH = new Set(['auth', 'hello', 'quit']);
 const WATCH_INSIDE_MULTI = errorReply('ERR WATCH inside MULTI is not allowed');
-const EMPTY_SCAN_REPLY = Buffer.from('*2\r\n$1\r\n0\r\n*0\r\n');
 
 /** What targetServer returns for a request that is not bound to one server. */
 const NO_KEY = -1;
@@ -133,7 +132,7 @@ export class RedisHandler implements RequestHandler {
         return this.forward(client, buf, start, end, 2);
       case Route.Scan:
         if (argc < 2) return wrongArguments(client, spec);
-        return this.forwardScan(client, buf, start, end);
+        return forwardScan(client, this.pool, this.parsed, buf, start, end);
       case Route.EveryServer:
         if (argc !== 1) return wrongArguments(client, spec);
         return this.forwardToEveryServer(client, buf, start, end, spec);
@@ -151,29 +150,6 @@ export class RedisHandler implements RequestHandler {
     client.reply(errorReply(`ERR '${this.localArgs.text(0)}${sub}' is not supported by nutcracker: only MEMORY USAGE key, ` +
       'which goes to the shard of its key'));
     client.transaction?.markRefused();
-  }
-
-  /** SCAN cursor [MATCH p] [COUNT n] [TYPE t]: the server and its cursor come from the pool cursor (redis-scan.ts). */
-  private forwardScan(client: ClientConnection, buf: Buffer, start: number, end: number): void {
-    const parsed = this.parsed;
-    const servers = this.pool.servers;
-    const position = decodeCursor(buf.toString('latin1', parsed.argStart[1]!, parsed.argEnd[1]!), servers.length);
-    if (position === null) return client.reply(errorReply('ERR invalid cursor'));
-    let { serverIndex } = position;
-    // A walk skips servers ejected when it reaches them: their keys are served elsewhere meanwhile.
-    if (position.serverCursor === 0n && servers[serverIndex]!.ejectedUntil > Date.now()) {
-      const next = this.pool.nextLiveServer(serverIndex);
-      if (next === -1) return client.reply(EMPTY_SCAN_REPLY);
-      serverIndex = next;
-    }
-    const cursor = position.serverCursor.toString();
-    const request = new Request(client, buf.subarray(start, end));
-    const server = servers[serverIndex]!;
-    const step = new ScanStep(request, server.name, serverIndex, servers.length, this.pool.nextLiveServer(serverIndex));
-    const rest = buf.subarray(parsed.argEnd[1]! + 2, end);
-    const head = Buffer.from(`*${parsed.argc}\r\n$4\r\nSCAN\r\n$${cursor.length}\r\n${cursor}\r\n`);
-    client.enqueue(request);
-    server.connection(client.id, client.resp3).send(new Request(step, Buffer.concat([head, rest])));
   }
 
   /** DBSIZE: asked of every server that is not ejected, the replies merged (summed). */
@@ -216,8 +192,9 @@ export class RedisHandler implements RequestHandler {
     if (spec.route === Route.AnyServer || spec.name === 'ping' || spec.name === 'echo') {
       return transaction.queueKeyless(buf.subarray(start, end));
     }
-    transaction.refuse(`ERR '${this.localArgs.text(0)}' cannot run inside MULTI through nutcracker: the proxy answers it ` +
-      'itself, outside the transaction; send it before MULTI or after EXEC');
+    const why = spec.route === Route.Local ? 'the proxy answers it itself, outside the transaction' : 'it runs on every shard';
+    transaction.refuse(`ERR '${this.localArgs.text(0)}' cannot run inside MULTI through nutcracker: ${why}; ` +
+      'send it before MULTI or after EXEC');
   }
 
   /** MULTI, EXEC, DISCARD, WATCH, UNWATCH. */

@@ -42,6 +42,8 @@ export class ClientConnection implements Flushable, RequestOwner {
   private closing = false;
   private closed = false;
   private paused = false;
+  /** Set at the client's EOF (it may still wait for the replies to what it sent). */
+  private inputEnded = false;
   private readonly pending = new Fifo<Request>();
   /** Requests that may wait for replies before reading stops: 1 while the next must wait for all earlier ones. */
   private pendingLimit = MAX_PENDING_REQUESTS;
@@ -193,10 +195,17 @@ export class ClientConnection implements Flushable, RequestOwner {
     this.paused = false;
     this.socket.resume();
     if (this.partial !== null && this.partialBytes >= this.need) this.processInput();
+    if (this.inputEnded && !this.paused) this.endInput();
   }
 
   private onEnd(): void {
     this.poolStats.client_eof++;
+    this.inputEnded = true;
+    // Requests read but waiting for room are still handled: once reading resumes, then it ends.
+    if (!this.paused) this.endInput();
+  }
+
+  private endInput(): void {
     if (this.partial !== null) logDebug(`client ${this.remoteAddress}: discarding an incomplete request at EOF`);
     this.stopReading();
     if (this.pending.length === 0) this.flush();

@@ -3,6 +3,7 @@
 // spans shards, or holds a command the proxy cannot route, writes nothing.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { createClient } from 'redis';
 import { RawClient, encode, splitReplies } from '../helpers/raw-client.js';
 import { ShardedPool } from '../helpers/sharded-pool.js';
@@ -158,6 +159,20 @@ describe('transactions over three shards', () => {
     } finally {
       client.close();
     }
+  });
+
+  test('a client that half-closes after pipelining a transaction still gets every reply', async () => {
+    const key = `{${tagA}}:half`;
+    const replies = await new Promise<string>((resolve, reject) => {
+      const socket = connect({ port, host: '127.0.0.1' }, () => {
+        socket.end(Buffer.concat([encode('SET', key, '1'), encode('MULTI'), encode('INCR', key), encode('EXEC'), encode('GET', key)]));
+      });
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    assert.deepEqual(splitReplies(Buffer.from(replies)), ['+OK\r\n', '+OK\r\n', '+QUEUED\r\n', '*1\r\n:2\r\n', '$1\r\n2\r\n']);
   });
 
   test('WATCH: a transaction whose watched key another client changed does not run; an untouched one does', async () => {

@@ -246,6 +246,9 @@ describe('redis pool with three shards', () => {
       assert.equal(await raw.command('GET', '{resp3}:missing'), '_\r\n');
       assert.match(await raw.command('HELLO', '2'), /^\*14\r\n/);
       assert.equal(await raw.command('GET', '{resp3}:missing'), '$-1\r\n');
+      // The RESP3 transactions' server connection is handed on speaking RESP2 again.
+      raw.write(Buffer.concat([encode('MULTI'), encode('HGETALL', '{resp3}:h'), encode('EXEC')]));
+      assert.deepEqual(await raw.replies(3), ['+OK\r\n', '+QUEUED\r\n', '*1\r\n*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n']);
     } finally {
       raw.close();
     }

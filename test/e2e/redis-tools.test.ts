@@ -3,11 +3,12 @@
 // scan_iter, node-redis and ioredis iterators), DBSIZE summed (redis-cli --bigkeys/--memkeys).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawClient, encode } from '../helpers/raw-client.js';
+import { RawClient, encode, splitReplies } from '../helpers/raw-client.js';
 import { ShardedPool } from '../helpers/sharded-pool.js';
 import { runCommand } from '../helpers/process.js';
 import { redisPy } from '../helpers/redis-py.js';
 import { connectNodeClients } from '../helpers/clients.js';
+import { waitFor } from '../helpers/ports.js';
 
 const KEY_COUNT = 10000;
 const PIPE_COMMANDS = 100000;
@@ -130,6 +131,40 @@ describe('redis tools over three shards', () => {
     for (const name of ['PING_INLINE', 'PING_MBULK', 'SET', 'GET', 'INCR', 'LPUSH', 'RPUSH', 'LPOP', 'RPOP', 'SADD', 'HSET',
       'SPOP', 'ZADD', 'ZPOPMIN', 'LRANGE_100 (first 100 elements)', 'LRANGE_600 (first 600 elements)', 'MSET (10 keys)']) {
       assert.ok(finished.includes(name), `${name} ran to the end: ${run.stdout}`);
+    }
+  });
+});
+
+describe('SCAN and DBSIZE while a shard is ejected', () => {
+  let pool: ShardedPool;
+
+  before(async () => {
+    pool = await ShardedPool.start(3, { auto_eject_hosts: true, server_failure_limit: 1, server_retry_timeout: 30000 });
+  });
+
+  after(async () => {
+    await pool?.destroy();
+  });
+
+  test('the walk skips the ejected shard and sees every key of the others once; DBSIZE counts the others', async () => {
+    // fnv1a_64 + ketama puts short, similar keys on one shard: vary them widely.
+    const keys = Array.from({ length: 300 }, (_, i) => `eject-scan:${((i + 1) * 2654435761 >>> 0).toString(36)}`);
+    const client = await RawClient.connect(pool.port);
+    try {
+      assert.equal(await client.command('MSET', ...keys.flatMap((key) => [key, 'v'])), '+OK\r\n');
+      const held = await Promise.all(pool.servers.map(async (server) => splitReplies(Buffer.from(await server.command('KEYS', '*')))));
+      const onServer = held.map((reply) => reply[0]!.split('\r\n').filter((line) => line.startsWith('eject-scan:')));
+      assert.ok(onServer.every((list) => list.length > 0), `keys on every shard: ${onServer.map((list) => list.length)}`);
+      const deadKey = onServer[1]![0]!;
+      await pool.servers[1]!.stop();
+      await waitFor('the dead shard to be ejected', async () => (await client.command('GET', deadKey)) === '$-1\r\n', 5000);
+      const run = await runCommand('redis-cli', cli(pool.port, '--scan'), { timeoutMs: 30000 });
+      assert.equal(run.code, 0, run.stderr);
+      const seen = run.stdout.trim().split('\n');
+      assert.deepEqual(seen.sort(), [...onServer[0]!, ...onServer[2]!].sort());
+      assert.equal(await client.command('DBSIZE'), `:${onServer[0]!.length + onServer[2]!.length}\r\n`);
+    } finally {
+      client.close();
     }
   });
 });

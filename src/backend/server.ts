@@ -49,6 +49,7 @@ export class Server implements ConnectionContext {
    * The connection for a client, opened if it is not open. Each client always uses the same one
    * of the `server_connections`, so its pipelined requests reach the server in the order it sent
    * them (a SET then a GET of one key), while different clients spread over the connections.
+   * Clients that said HELLO 3 have connections of their own that speak RESP3 to the server.
    */
   connection(clientId: number, resp3: boolean): ServerConnection {
     const connections = resp3 ? this.resp3Connections : this.connections;
@@ -99,9 +100,8 @@ export class Server implements ConnectionContext {
   /** Requests written and not yet answered, over all connections (for a graceful shutdown). */
   get inflightCount(): number {
     let count = 0;
-    for (const connection of [...this.connections, ...this.resp3Connections]) {
-      if (connection !== null && !connection.closed) count += connection.inflightCount;
-    }
+    for (const connection of this.connections) if (connection !== null && !connection.closed) count += connection.inflightCount;
+    for (const connection of this.resp3Connections) if (connection !== null && !connection.closed) count += connection.inflightCount;
     for (const connection of this.dedicated) count += connection.inflightCount;
     return count;
   }

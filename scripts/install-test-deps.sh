@@ -10,6 +10,8 @@ command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools)
 command -v memcached >/dev/null 2>&1 || missing+=(memcached)
 # twemproxy's own memcached test cases run with the client they were written for.
 /usr/bin/python3 -c 'import memcache' >/dev/null 2>&1 || missing+=(python3-memcache)
+# The client tests drive redis-py as Debian ships it, with the system python.
+/usr/bin/python3 -c 'import redis' >/dev/null 2>&1 || missing+=(python3-redis)
 # The command-line tests look the proxy up as operators do, with ps and pgrep.
 command -v pgrep >/dev/null 2>&1 || missing+=(procps)
 command -v ps >/dev/null 2>&1 || missing+=(procps)

@@ -22,8 +22,6 @@ export interface ConnectionContext {
   readonly tcpKeepalive: boolean;
   /** The pool's protocol: how replies are framed and failures are told. */
   readonly codec: Codec;
-  /** Requests written first on every connection (Redis AUTH, SELECT). */
-  readonly setupRequests: readonly Buffer[];
   /** Largest reply accepted, in bytes: a larger one is scanned and dropped, and its request fails. */
   readonly maxReplyBytes: number;
   /** Called once when the connection is gone; `failure` is false only for a deliberate close. */
@@ -60,6 +58,8 @@ const fileLimitLog = new BurstLog(LOG_ERR, 'server connections that failed for t
 export class ServerConnection implements Flushable {
   flushScheduled = false;
   closed = false;
+  /** Set when the connection is to close once every request in flight is answered. */
+  private closing = false;
   private readonly socket: Socket;
   private readonly inflight = new Fifo<ForwardedRequest>();
   private outgoing: Buffer[] = [];
@@ -71,7 +71,8 @@ export class ServerConnection implements Flushable {
   private oversized = false;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly context: ConnectionContext) {
+  /** `setupRequests`: written first, before any request (Redis AUTH, HELLO 3, SELECT). */
+  constructor(private readonly context: ConnectionContext, private readonly setupRequests: readonly Buffer[]) {
     const { config } = context;
     this.input = new InputBuffer(context.maxReplyBytes);
     this.scanner = context.codec.createReplyScanner();
@@ -126,6 +127,12 @@ export class ServerConnection implements Flushable {
     this.close('Connection closed by the proxy', CloseKind.Deliberate);
   }
 
+  /** Closes the connection once every request in flight has its reply. */
+  closeWhenAnswered(): void {
+    if (this.inflight.length === 0) this.destroy();
+    else this.closing = true;
+  }
+
   /** Set-up request replies land here: a refused AUTH or SELECT is logged for the operator. */
   setupDone(reply: Buffer): void {
     if (this.context.codec.isErrorReply(reply)) {
@@ -135,7 +142,7 @@ export class ServerConnection implements Flushable {
   }
 
   private sendSetupCommands(): void {
-    for (const data of this.context.setupRequests) this.send(new SetupRequest(this, data));
+    for (const data of this.setupRequests) this.send(new SetupRequest(this, data));
   }
 
   private onConnect(): void {
@@ -192,6 +199,10 @@ export class ServerConnection implements Flushable {
       pos = start = end;
     }
     if (answered) this.context.serverAnswered();
+    if (this.closing && this.inflight.length === 0) {
+      this.destroy();
+      return -1;
+    }
     return pos;
   }
 

@@ -39,6 +39,8 @@ export type MergeReplies = (fragments: readonly FragmentReply[], keyCount: numbe
 export interface SetupOptions {
   readonly redisAuth: string | null;
   readonly redisDb: number;
+  /** Redis: the connection serves clients that said HELLO 3, so it says HELLO 3 to the server too. */
+  readonly resp3: boolean;
 }
 
 export interface Codec {

@@ -3,6 +3,7 @@
 // the servers answer in.
 import type { Socket } from 'node:net';
 import { Request, type RequestOwner } from './request.js';
+import type { RedisTransaction } from './redis-transaction.js';
 import { Fifo } from '../util/fifo.js';
 import { InputBuffer } from '../util/input-buffer.js';
 import { scheduleFlush, type Flushable } from '../util/flush-scheduler.js';
@@ -35,14 +36,24 @@ export class ClientConnection implements Flushable, RequestOwner {
   flushScheduled = false;
   readonly id = nextClientId++;
   authenticated = false;
+  /** Set once the client said HELLO 3: its requests go to server connections that speak RESP3. */
+  resp3 = false;
+  /** A database other than the pool's that the client SELECTed (-1: none): its commands are refused meanwhile. */
+  foreignDb = -1;
   name: string | null = null;
+  /** The transaction (WATCH/MULTI) this client is in, if any. */
+  transaction: RedisTransaction | null = null;
   /** Set once the client must not send more: QUIT, a protocol error, or its EOF. */
   private closing = false;
   private closed = false;
   private paused = false;
   /** Set at shutdown: nothing more is read from the socket, the input already read is still served. */
   private draining = false;
+  /** Set at the client's EOF (it may still wait for the replies to what it sent). */
+  private inputEnded = false;
   private readonly pending = new Fifo<Request>();
+  /** Requests that may wait for replies before reading stops: 1 while the next must wait for all earlier ones. */
+  private pendingLimit = MAX_PENDING_REQUESTS;
   /** Bytes received and not handled yet: an incomplete request, or requests read while paused. */
   private readonly input: InputBuffer;
   private need = 0;
@@ -79,6 +90,19 @@ export class ClientConnection implements Flushable, RequestOwner {
     this.pending.push(request);
     request.complete(reply);
     if (closeAfterReply) this.stopReading();
+  }
+
+  /** Requests waiting for their reply (or to be written). */
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  /**
+   * Reads no further request until every earlier one is answered: the requests around a
+   * transaction go over different server connections, and must still run in the client's order.
+   */
+  waitUntilAnswered(): void {
+    this.pendingLimit = 1;
   }
 
   /** Replies with an error and closes once it is written (malformed protocol). */
@@ -127,12 +151,13 @@ export class ClientConnection implements Flushable, RequestOwner {
       }
     }
     this.socket.write(replies.length === 1 ? replies[0]! : Buffer.concat(replies, bytes));
+    if (this.pending.length === 0) this.pendingLimit = MAX_PENDING_REQUESTS;
     return closeNow;
   }
 
   /** True while the client may have more requests read and forwarded. */
   get hasRoom(): boolean {
-    return this.pending.length < MAX_PENDING_REQUESTS;
+    return this.pending.length < this.pendingLimit;
   }
 
   /** Shutdown: reads nothing more; the requests already read still get their replies. */
@@ -199,10 +224,17 @@ export class ClientConnection implements Flushable, RequestOwner {
     this.paused = false;
     if (!this.draining) this.socket.resume();
     if (this.input.length > 0 && this.input.length >= this.need) this.processInput(this.input.view(), true);
+    if (this.inputEnded && !this.paused) this.endInput();
   }
 
   private onEnd(): void {
     this.poolStats.client_eof++;
+    this.inputEnded = true;
+    // Requests read but waiting for room are still handled: once reading resumes, then it ends.
+    if (!this.paused) this.endInput();
+  }
+
+  private endInput(): void {
     if (this.input.length > 0) logDebug(`client ${this.remoteAddress}: discarding an incomplete request at EOF`);
     this.stopReading();
     if (this.pending.length === 0) this.flush();
@@ -216,6 +248,7 @@ export class ClientConnection implements Flushable, RequestOwner {
   private onClose(): void {
     this.closed = true;
     this.input.release();
+    this.transaction?.clientClosed();
     this.poolStats.client_connections--;
     connectionClosed();
   }

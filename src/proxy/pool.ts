@@ -38,6 +38,13 @@ export class Pool implements ServerEvents {
     return this.dispatcher.serverFor(hashKey(this.hash, this.hashTag, buf, start, end));
   }
 
+  /** The first server after `index` that is not ejected, or -1 (a walk over every server, as SCAN does). */
+  nextLiveServer(index: number): number {
+    const now = Date.now();
+    for (let next = index + 1; next < this.servers.length; next++) if (this.servers[next]!.ejectedUntil <= now) return next;
+    return -1;
+  }
+
   preconnect(): void {
     for (const server of this.servers) server.openAll();
   }

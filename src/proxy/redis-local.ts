@@ -1,6 +1,6 @@
 // Commands the proxy answers itself: what it can answer truthfully for all shards at once
-// (PING, ECHO, QUIT, AUTH, SELECT of the pool's database, INFO about the proxy, CLIENT names,
-// HELLO 2), so that popular clients connect with their default options.
+// (PING, ECHO, QUIT, AUTH, SELECT, INFO about the proxy, CLIENT names, HELLO 2 and 3), so that
+// popular clients connect with their default options.
 import type { ClientConnection } from './client-connection.js';
 import type { ParsedRequest } from '../protocol/redis/request-parser.js';
 import type { PoolConfig } from '../config/types.js';
@@ -47,7 +47,7 @@ function answer(name: string, args: LocalArgs, client: ClientConnection, pool: P
     case 'quit':
       return OK_REPLY;
     case 'select':
-      return args.count === 2 ? select(args.raw(1), pool) : wrongArguments(name);
+      return args.count === 2 ? select(client, args.text(1), pool) : wrongArguments(name);
     case 'auth':
       if (args.count < 2 || args.count > 3) return wrongArguments(name);
       return authenticate(client, pool, args.count === 3 ? args.text(1) : 'default', args.text(args.count - 1));
@@ -66,10 +66,26 @@ function wrongArguments(name: string): Buffer {
   return errorReply(`ERR wrong number of arguments for '${name}' command`);
 }
 
-function select(db: Buffer, pool: PoolConfig): Buffer {
-  if (db.toString('latin1') === String(pool.redisDb)) return OK_REPLY;
-  return errorReply(`ERR SELECT ${clientText(db)} is not supported by nutcracker: pool '${pool.name}' serves database ` +
-    `${pool.redisDb} only (set redis_db in its configuration)`);
+/**
+ * SELECT of the pool's database works. Any other database is accepted too, and the commands sent
+ * while it is selected are refused (see foreignDbError): a client that selects a database on
+ * connecting (node-redis with a URL ending in /1) then fails once per command instead of
+ * reconnecting forever, and one that ignores a failed SELECT (ioredis' db option, redis-cli -n)
+ * writes nothing into the pool's database by mistake.
+ */
+function select(client: ClientConnection, db: string, pool: PoolConfig): Buffer {
+  if (!/^-?[0-9]{1,10}$/.test(db)) return errorReply('ERR value is not an integer or out of range');
+  const index = Number(db);
+  if (index < 0 || index > 0x7fffffff) return errorReply('ERR DB index is out of range');
+  client.foreignDb = index === pool.redisDb ? -1 : index;
+  return OK_REPLY;
+}
+
+/** The reply to a command sent while a database other than the pool's is selected. */
+export function foreignDbError(client: ClientConnection, pool: PoolConfig, typedName: string): Buffer {
+  return errorReply(`ERR '${typedName}' not run: this connection selected database ${client.foreignDb}, but nutcracker ` +
+    `pool '${pool.name}' serves database ${pool.redisDb} only; use database ${pool.redisDb} (SELECT ${pool.redisDb}, ` +
+    `or no database in the client's URL/options), or set redis_db: ${client.foreignDb} on the pool`);
 }
 
 function authenticate(client: ClientConnection, pool: PoolConfig, user: string, password: string): Buffer {
@@ -102,10 +118,14 @@ function clientCommand(args: LocalArgs, client: ClientConnection): Buffer {
   }
 }
 
-/** HELLO [protover [AUTH user pass] [SETNAME name]]: RESP2 only. */
+/**
+ * HELLO [protover [AUTH user pass] [SETNAME name]]. With HELLO 3 the client's requests go to
+ * server connections that said HELLO 3 themselves, so every reply it gets is the server's RESP3.
+ */
 function hello(args: LocalArgs, client: ClientConnection, pool: PoolConfig, info: ProxyInfo): Buffer {
-  if (args.count >= 2 && args.text(1) !== '2') {
-    return /^[0-9]+$/.test(args.text(1))
+  const version = args.count >= 2 ? args.text(1) : client.resp3 ? '3' : '2';
+  if (version !== '2' && version !== '3') {
+    return /^[0-9]+$/.test(version)
       ? errorReply('NOPROTO sorry, this protocol version is not supported.')
       : errorReply('ERR Protocol version is not an integer or out of range');
   }
@@ -122,11 +142,12 @@ function hello(args: LocalArgs, client: ClientConnection, pool: PoolConfig, info
     }
   }
   if (pool.redisAuth !== null && !client.authenticated) return errorReply('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
+  client.resp3 = version === '3';
   const fields: [string, string | number][] = [
-    ['server', 'nutcracker'], ['version', info.version], ['proto', 2], ['id', client.id],
+    ['server', 'nutcracker'], ['version', info.version], ['proto', Number(version)], ['id', client.id],
     ['mode', 'proxy'], ['role', 'master'],
   ];
-  let reply = `*${fields.length * 2 + 2}\r\n`;
+  let reply = client.resp3 ? `%${fields.length + 1}\r\n` : `*${fields.length * 2 + 2}\r\n`;
   for (const [key, value] of fields) {
     reply += `$${key.length}\r\n${key}\r\n`;
     reply += typeof value === 'number' ? `:${value}\r\n` : `$${Buffer.byteLength(value)}\r\n${value}\r\n`;

@@ -36,5 +36,5 @@ export function forwardSplit(
   parent.splitInto(fragments, merge, keyCount);
   client.enqueue(parent);
   pool.stats.fragments += fragments.length;
-  for (let i = 0; i < fragments.length; i++) pool.servers[targets[i]!]!.connection(client.id).send(fragments[i]!);
+  for (let i = 0; i < fragments.length; i++) pool.servers[targets[i]!]!.connection(client.id, client.resp3).send(fragments[i]!);
 }

@@ -12,14 +12,12 @@ const MALFORMED: [string, string][] = [
   ['zero count', '*0\r\n'],
   ['negative count', '*-1\r\n'],
   ['huge count', '*99999999999\r\n'],
-  ['bulk string without array', '$3\r\nGET\r\n'],
   ['negative bulk length', '*2\r\n$3\r\nGET\r\n$-5\r\n'],
   ['bulk length mismatch', '*2\r\n$3\r\nGET\r\n$3\r\nfooXX\r\n'],
   ['non-numeric bulk length', '*2\r\n$3\r\nGET\r\n$ab\r\nfoo\r\n'],
   ['512 MB bulk announced', '*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$536870912\r\n'],
-  ['empty line', '\r\n'],
-  ['inline command', 'PING\r\n'],
-  ['garbage bytes', '\x00\x01\x02\xff\r\n'],
+  ['inline command with unbalanced quotes', 'SET k "\x01\x02\xff\r\n'],
+  ['inline line over 64 KB without a newline', 'x'.repeat(70 * 1024)],
 ];
 
 describe('malformed and abusive clients', () => {

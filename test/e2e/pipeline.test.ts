@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { RawClient, encode, splitReplies } from '../helpers/raw-client.js';
 import { ShardedPool } from '../helpers/sharded-pool.js';
+import { waitFor } from '../helpers/ports.js';
 
 describe('pipelining', () => {
   let pool: ShardedPool;
@@ -130,9 +131,13 @@ describe('server_connections and preconnect', () => {
   });
 
   test('preconnect opens all server_connections before the first request', async () => {
-    const clients = await pool.servers[0]!.command('CLIENT', 'LIST');
-    // The helper's own connection is one more.
-    assert.equal(clients.split('\n').filter((line) => line.includes('addr=')).length, 5, clients);
+    // The helper's own connection is one more. The proxy connects once it listens: on a busy
+    // machine the server may accept those connections a moment after the listener is up.
+    let clients = '';
+    await waitFor('4 preconnected server connections', async () => {
+      clients = await pool.servers[0]!.command('CLIENT', 'LIST');
+      return clients.split('\n').filter((line) => line.includes('addr=')).length === 5;
+    }, 5000).catch(() => assert.fail(`expected 4 proxy connections and the helper's: ${clients}`));
   });
 
   test('each client keeps its order over several server connections: a GET sees the SET before it', async () => {

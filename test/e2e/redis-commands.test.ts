@@ -7,7 +7,7 @@ import { Nutcracker } from '../helpers/nutcracker.js';
 import { RawClient, encode } from '../helpers/raw-client.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { ShardedPool } from '../helpers/sharded-pool.js';
-import { redisCli as runRedisCli } from '../helpers/process.js';
+import { redisCli as runRedisCli, runCommand } from '../helpers/process.js';
 import { waitFor } from '../helpers/ports.js';
 
 function redisCli(port: number, ...args: string[]): Promise<string> {
@@ -100,7 +100,7 @@ describe('redis pool with three shards', () => {
   test('commands the proxy cannot route get an -ERR naming them and the connection stays usable', async () => {
     const client = await RawClient.connect(port);
     try {
-      for (const command of [['KEYS', '*'], ['SUBSCRIBE', 'x'], ['MULTI'], ['FLUSHALL'], ['FOOBAR', 'x'], ['CONFIG', 'GET', 'save']]) {
+      for (const command of [['KEYS', '*'], ['SUBSCRIBE', 'x'], ['FLUSHALL'], ['FOOBAR', 'x'], ['CONFIG', 'GET', 'save']]) {
         const reply = await client.command(...command);
         assert.match(reply, new RegExp(`^-ERR .*'${command[0]}'`), `reply to ${command[0]}`);
       }
@@ -124,20 +124,19 @@ describe('redis pool with three shards', () => {
     }
   });
 
-  test('PING, PING msg, ECHO, SELECT of the pool database, CLIENT names, HELLO 2, INFO are answered by the proxy', async () => {
+  test('PING, PING msg, ECHO, SELECT of the pool database, CLIENT names, HELLO, INFO are answered by the proxy', async () => {
     const client = await RawClient.connect(port);
     try {
       assert.equal(await client.command('ping'), '+PONG\r\n');
       assert.equal(await client.command('PING', 'hello'), '$5\r\nhello\r\n');
       assert.equal(await client.command('ECHO', 'hi'), '$2\r\nhi\r\n');
       assert.equal(await client.command('SELECT', '0'), '+OK\r\n');
-      assert.match(await client.command('SELECT', '1'), /^-ERR .*SELECT/);
       assert.equal(await client.command('CLIENT', 'SETNAME', 'me'), '+OK\r\n');
       assert.equal(await client.command('CLIENT', 'GETNAME'), '$2\r\nme\r\n');
       assert.equal(await client.command('CLIENT', 'SETINFO', 'LIB-NAME', 'test'), '+OK\r\n');
       assert.match(await client.command('CLIENT', 'LIST'), /^-ERR .*CLIENT LIST/);
       assert.match(await client.command('HELLO', '2'), /^\*14\r\n\$6\r\nserver\r\n/);
-      assert.match(await client.command('HELLO', '3'), /^-NOPROTO/);
+      assert.match(await client.command('HELLO', '4'), /^-NOPROTO/);
       assert.match(await client.command('INFO'), /loading:0/);
       assert.match(await client.command('COMMAND', 'COUNT'), /^:\d+\r\n$/);
       assert.equal(await client.command('AUTH', 'pw'), '-ERR Client sent AUTH, but no password is set\r\n');
@@ -182,6 +181,76 @@ describe('redis pool with three shards', () => {
       assert.equal(await client.ping(), 'PONG');
     } finally {
       client.destroy();
+    }
+  });
+
+  test('SELECT of another database is accepted, and every command sent meanwhile is refused, naming it', async () => {
+    const client = await RawClient.connect(port);
+    try {
+      assert.equal(await client.command('SELECT', '1'), '+OK\r\n');
+      assert.match(await client.command('SET', 'db1:k', 'v'),
+        /^-ERR 'SET' not run: this connection selected database 1, but nutcracker pool 'alpha' serves database 0 only; .*redis_db: 1/);
+      assert.equal(await client.command('PING'), '+PONG\r\n');
+      assert.equal(await client.command('SELECT', 'x'), '-ERR value is not an integer or out of range\r\n');
+      assert.equal(await client.command('SELECT', '0'), '+OK\r\n');
+      assert.equal(await client.command('GET', 'db1:k'), '$-1\r\n');
+    } finally {
+      client.close();
+    }
+    for (const server of servers) assert.equal(await server.command('EXISTS', 'db1:k'), ':0\r\n');
+  });
+
+  test('clients configured for another database connect once and fail each command clearly, writing nothing', { timeout: 20000 }, async () => {
+    const nodeRedis = createClient({ url: `redis://127.0.0.1:${port}/1` });
+    let errorEvents = 0;
+    nodeRedis.on('error', () => errorEvents++);
+    await nodeRedis.connect();
+    const ioredis = new IORedis({ host: '127.0.0.1', port, db: 1, lazyConnect: true, maxRetriesPerRequest: 1 });
+    ioredis.on('error', () => errorEvents++);
+    await ioredis.connect();
+    try {
+      await assert.rejects(nodeRedis.set('db1:nr', 'v'), /'SET' not run: this connection selected database 1/);
+      await assert.rejects(ioredis.set('db1:io', 'v'), /'set' not run: this connection selected database 1/);
+      assert.equal(errorEvents, 0, 'no reconnection');
+    } finally {
+      nodeRedis.destroy();
+      ioredis.disconnect();
+    }
+    const cli = await runCommand('redis-cli', ['-h', '127.0.0.1', '-p', String(port), '-n', '1', 'SET', 'db1:cli', 'v']);
+    assert.match(cli.stdout, /'SET' not run: this connection selected database 1/);
+    for (const key of ['db1:nr', 'db1:io', 'db1:cli']) {
+      for (const server of servers) assert.equal(await server.command('EXISTS', key), ':0\r\n', key);
+    }
+  });
+
+  test('RESP3: node-redis with RESP: 3 and a raw HELLO 3 get the servers\' RESP3 replies, in transactions too', { timeout: 20000 }, async () => {
+    const client = createClient({ url: `redis://127.0.0.1:${port}`, RESP: 3 });
+    let errorEvents = 0;
+    client.on('error', () => errorEvents++);
+    await client.connect();
+    try {
+      await client.hSet('{resp3}:h', { a: '1', b: '2' });
+      assert.deepEqual({ ...(await client.hGetAll('{resp3}:h')) }, { a: '1', b: '2' });
+      assert.deepEqual(await client.mGet(['{resp3}:missing', 'resp3:other']), [null, null]);
+      const [set, map] = await client.multi().set('{resp3}:k', 'v').hGetAll('{resp3}:h').exec();
+      assert.equal(set, 'OK');
+      assert.deepEqual({ ...(map as object) }, { a: '1', b: '2' });
+      assert.equal(errorEvents, 0);
+    } finally {
+      client.destroy();
+    }
+    const raw = await RawClient.connect(port);
+    try {
+      assert.match(await raw.command('HELLO', '3'), /^%7\r\n\$6\r\nserver\r\n/);
+      assert.equal(await raw.command('HGETALL', '{resp3}:h'), '%2\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n');
+      assert.equal(await raw.command('GET', '{resp3}:missing'), '_\r\n');
+      assert.match(await raw.command('HELLO', '2'), /^\*14\r\n/);
+      assert.equal(await raw.command('GET', '{resp3}:missing'), '$-1\r\n');
+      // The RESP3 transactions' server connection is handed on speaking RESP2 again.
+      raw.write(Buffer.concat([encode('MULTI'), encode('HGETALL', '{resp3}:h'), encode('EXEC')]));
+      assert.deepEqual(await raw.replies(3), ['+OK\r\n', '+QUEUED\r\n', '*1\r\n*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n']);
+    } finally {
+      raw.close();
     }
   });
 

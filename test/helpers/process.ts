@@ -14,12 +14,17 @@ export interface CommandResult {
 }
 
 /**
- * Runs a command to completion (stdin closed), killing it after `timeoutMs`. Resolves when it has
- * exited AND its stdout/stderr reached EOF.
+ * Runs a command to completion (stdin closed, or fed `input`), killing it after `timeoutMs`.
+ * Resolves when it has exited AND its stdout/stderr reached EOF.
  */
-export function runCommand(command: string, args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
+export function runCommand(command: string, args: readonly string[],
+  options: { cwd?: string; timeoutMs?: number; input?: string | Buffer } = {}): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: options.cwd, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (options.input !== undefined) {
+      child.stdin!.on('error', () => undefined);
+      child.stdin!.end(options.input);
+    }
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

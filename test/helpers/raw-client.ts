@@ -115,7 +115,7 @@ export class RawClient {
   }
 }
 
-/** End of the complete RESP reply starting at `start`, or -1. A small independent reader for checks. */
+/** End of the complete RESP reply (RESP2, or RESP3 maps) starting at `start`, or -1. A small independent reader for checks. */
 export function replyEnd(buf: Buffer, start: number): number {
   let pos = start;
   let pending = 1;
@@ -132,6 +132,8 @@ export function replyEnd(buf: Buffer, start: number): number {
       if (pos > buf.length) return -1;
     } else if (type === '*' && value > 0) {
       pending += value;
+    } else if (type === '%' && value > 0) {
+      pending += 2 * value;
     }
   }
   return pos;

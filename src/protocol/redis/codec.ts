@@ -5,10 +5,11 @@ import { encodeCommand, errorReply } from './resp.js';
 
 export const redisCodec: Codec = {
   createReplyScanner: () => new ReplyScanner(),
-  setupRequests({ redisAuth, redisDb }) {
-    // AUTH before SELECT: a server with requirepass refuses SELECT from an unauthenticated client.
+  setupRequests({ redisAuth, redisDb, resp3 }) {
+    // AUTH before the others: a server with requirepass refuses them from an unauthenticated client.
     const requests: Buffer[] = [];
     if (redisAuth !== null) requests.push(encodeCommand('AUTH', redisAuth));
+    if (resp3) requests.push(encodeCommand('HELLO', '3'));
     if (redisDb !== 0) requests.push(encodeCommand('SELECT', String(redisDb)));
     return requests;
   },

@@ -15,6 +15,14 @@ export const enum Route {
   AnyServer,
   /** Answered by the proxy itself. */
   Local,
+  /** MEMORY USAGE key [...]: the key follows the subcommand. */
+  MemoryUsage,
+  /** SCAN cursor ...: walks every server in turn (redis-scan.ts). */
+  Scan,
+  /** Sent to every server, replies merged (DBSIZE: summed). */
+  EveryServer,
+  /** MULTI, EXEC, DISCARD, WATCH, UNWATCH: a transaction pinned to one server (redis-transaction.ts). */
+  Transaction,
 }
 
 export const enum Merge {
@@ -68,6 +76,10 @@ function build(): CommandSpec[] {
   add('eval evalsha', withRoute(Route.Eval));
   add('command lolwut', withRoute(Route.AnyServer));
   add(LOCAL, withRoute(Route.Local));
+  add('multi exec discard watch unwatch', withRoute(Route.Transaction));
+  add('scan', withRoute(Route.Scan));
+  add('memory', withRoute(Route.MemoryUsage));
+  add('dbsize', withRoute(Route.EveryServer, Merge.Sum));
   return specs;
 }
 

@@ -211,7 +211,7 @@ describe('memcached pool: server failures', () => {
     const client = await RawClient.connect(proxy.port('mc'));
     try {
       assert.equal(await memcacheRequest(client, 'set slow 0 0 1\r\n1\r\n'), 'STORED\r\n');
-      server!.freeze();
+      await server!.freeze();
       assert.equal(await memcacheRequest(client, 'get slow\r\n', 3000), 'SERVER_ERROR Connection timed out\r\n');
       server!.thaw();
       await waitFor('the server to answer again', async () => (await memcacheRequest(client, 'get slow\r\n')) === 'VALUE slow 0 1\r\n1\r\nEND\r\n');

@@ -1,6 +1,7 @@
 // Real memcached processes for the tests, on 127.0.0.1 ephemeral ports, always stopped; a pool of
 // them behind nutcracker; and a small independent reader of memcached replies for checks.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Nutcracker } from './nutcracker.js';
 import { freePort, waitFor } from './ports.js';
 import { RawClient } from './raw-client.js';
@@ -44,9 +45,15 @@ export class MemcachedServer {
     }
   }
 
-  /** Freezes the server (SIGSTOP): connections stay open, nothing is answered. */
-  freeze(): void {
-    this.process?.kill('SIGSTOP');
+  /**
+   * Freezes the server (SIGSTOP): connections stay open, nothing is answered. Resolves once the
+   * process is stopped (a signal is delivered asynchronously: a request sent at once could still be served).
+   */
+  async freeze(): Promise<void> {
+    const pid = this.process?.pid;
+    if (pid === undefined) return;
+    this.process!.kill('SIGSTOP');
+    await waitFor(`memcached ${this.address} to stop`, () => readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.[0] === 'T');
   }
 
   thaw(): void {

@@ -1,7 +1,7 @@
 // Reply fuzzing: fake servers answer honest requests correctly but, on seeded connections, send a
 // damaged reply (then carry on, hang up, or go silent). Every client request must still get
 // exactly one reply (an error is fine), never another request's, and the proxy must stay up.
-import { FakeServer, type ConnectionPlan } from '../helpers/fake-server.js';
+import { FakeServer, type ConnectionPlan, type ReplyAction } from '../helpers/fake-server.js';
 import { mutateMessages, textPreview } from './engine.js';
 import { Findings } from './findings.js';
 import { HonestClient } from './honest-client.js';
@@ -17,9 +17,10 @@ export interface ReplyFuzzOptions {
   readonly honestClients: number;
   readonly workload: Workload;
   readonly servers: number;
-  /** Share of server connections that damage replies, and of their replies that are damaged. */
+  /** Share of server connections that damage one of their replies. */
   readonly evilConnections: number;
-  readonly damagedReplies: number;
+  /** Replies after which a server connection hangs up (seeded in this range), so connections keep being replaced. */
+  readonly connectionReplies: readonly [number, number];
   /** True when the proxy has a `timeout`, so that a server may also go silent. */
   readonly proxyTimesOut: boolean;
   readonly replyTimeoutMs: number;
@@ -66,23 +67,32 @@ export async function fuzzReplies(
   }
 }
 
-/** Server `s`'s connection `connection`: honest, or damaging a seeded share of its replies. */
-function planFor(protocol: FuzzProtocol, options: ReplyFuzzOptions, findings: Findings, s: number, connection: number): ConnectionPlan | null {
+/**
+ * Server `s`'s connection `connection`: answers a seeded number of requests, then hangs up
+ * cleanly; an evil one damages one reply (at a seeded place) before that.
+ */
+function planFor(protocol: FuzzProtocol, options: ReplyFuzzOptions, findings: Findings, s: number, connection: number): ConnectionPlan {
   const rng = new Prng(options.seed, PLAN_STREAM + s * 0x10000 + connection);
-  if (!rng.chance(options.evilConnections)) return null;
+  const lifetime = rng.between(...options.connectionReplies);
+  const damageAt = rng.chance(options.evilConnections) ? rng.int(lifetime) : -1;
   return (correct, replyIndex) => {
-    if (!rng.chance(options.damagedReplies)) return null;
-    const reader = protocol.replyReader();
-    for (let i = 0; i < MUTATION_TRIES; i++) {
-      const input = mutateMessages([correct], protocol.replyMutators, rng);
-      // Only damage a strict reader must see: a still-valid reply would rightly reach the client.
-      const status = input.bytes.length === 0 ? INCOMPLETE : reader.end(input.bytes, 0);
-      if (status !== INVALID && status !== INCOMPLETE) continue;
-      findings.sent({ label: `server ${s} connection ${connection} reply ${replyIndex}: in place of ${textPreview(correct, 60)}`, input });
-      findings.cases++;
-      if (status === INVALID) return { bytes: input.bytes, then: 'continue' };
-      return { bytes: input.bytes, then: options.proxyTimesOut && rng.chance(0.5) ? 'silence' : 'close' };
-    }
-    return null;
+    if (replyIndex === damageAt) return damage(protocol, correct, rng, options, findings, `server ${s} connection ${connection} reply ${replyIndex}`);
+    return replyIndex + 1 >= lifetime ? { bytes: correct, then: 'close' } : null;
   };
+}
+
+/** A damaged copy of `correct` that a strict reader refuses or finds cut short. */
+function damage(protocol: FuzzProtocol, correct: Buffer, rng: Prng, options: ReplyFuzzOptions, findings: Findings, label: string): ReplyAction | null {
+  const reader = protocol.replyReader();
+  for (let i = 0; i < MUTATION_TRIES; i++) {
+    const input = mutateMessages([correct], protocol.replyMutators, rng);
+    // Only damage a strict reader must see: a still-valid reply would rightly reach the client.
+    const status = input.bytes.length === 0 ? INCOMPLETE : reader.end(input.bytes, 0);
+    if (status !== INVALID && status !== INCOMPLETE) continue;
+    findings.sent({ label: `${label}: in place of ${textPreview(correct, 60)}`, input });
+    findings.cases++;
+    if (status === INVALID) return { bytes: input.bytes, then: 'continue' };
+    return { bytes: input.bytes, then: options.proxyTimesOut && rng.chance(0.5) ? 'silence' : 'close' };
+  }
+  return null;
 }

@@ -49,6 +49,6 @@ export function respReplyRun(limits: RunLimits): Promise<Findings> {
   }));
   return fuzzReplies(RESP, startProxy, {
     seed: limits.seed, durationMs: limits.durationMs, batches: limits.count, honestClients: 4, workload: fakeServerWorkload,
-    servers: 3, evilConnections: 0.7, damagedReplies: 0.05, proxyTimesOut: true, replyTimeoutMs: 3000,
+    servers: 3, evilConnections: 0.5, connectionReplies: [20, 300], proxyTimesOut: true, replyTimeoutMs: 3000,
   });
 }

@@ -2,6 +2,7 @@
 // change at run time, can black-hole (swallow bytes, connections stay open), and can drop every
 // connection. Used to make a server slow, silent or flaky without touching the server itself.
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { listenOnFreePort } from './ports.js';
 
 export type Direction = 'toServer' | 'toClient';
 
@@ -61,18 +62,11 @@ export class DelayRelay {
   private constructor(private readonly server: Server, readonly host: string, readonly port: number) {}
 
   /** Listens on `host` (an ephemeral port) and relays each connection to `target`. */
-  static start(target: { host: string; port: number }, host = '127.0.0.1'): Promise<DelayRelay> {
-    return new Promise((resolve, reject) => {
-      let relay: DelayRelay | null = null;
-      const server = createServer((client) => relay?.relay(client, target));
-      server.once('error', reject);
-      server.listen(0, host, () => {
-        const address = server.address();
-        if (typeof address !== 'object' || address === null) return reject(new Error('delay relay: no address'));
-        relay = new DelayRelay(server, host, address.port);
-        resolve(relay);
-      });
-    });
+  static async start(target: { host: string; port: number }, host = '127.0.0.1'): Promise<DelayRelay> {
+    let relay: DelayRelay | null = null;
+    const server = createServer((client) => relay?.relay(client, target));
+    relay = new DelayRelay(server, host, await listenOnFreePort(server, host));
+    return relay;
   }
 
   get address(): string {

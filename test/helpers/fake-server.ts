@@ -2,6 +2,7 @@
 // connections the test chooses sends something else instead (damaged bytes, then carry on, hang up,
 // or go silent). Protocol-neutral: the test brings the request framing and the answers.
 import { createServer, type Server, type Socket } from 'node:net';
+import { listenOnFreePort } from './ports.js';
 
 /** Finds where a request ends: the position after it, -1 while incomplete (see `need`), -2 when invalid. */
 export interface RequestFraming {
@@ -36,19 +37,12 @@ export class FakeServer {
 
   private constructor(private readonly server: Server, readonly host: string, readonly port: number) {}
 
-  static start(options: FakeServerOptions): Promise<FakeServer> {
+  static async start(options: FakeServerOptions): Promise<FakeServer> {
     const host = options.host ?? '127.0.0.1';
-    return new Promise((resolve, reject) => {
-      let fake: FakeServer | null = null;
-      const server = createServer((socket) => fake?.serve(socket, options));
-      server.once('error', reject);
-      server.listen(0, host, () => {
-        const address = server.address();
-        if (typeof address !== 'object' || address === null) return reject(new Error('fake server: no address'));
-        fake = new FakeServer(server, host, address.port);
-        resolve(fake);
-      });
-    });
+    let fake: FakeServer | null = null;
+    const server = createServer((socket) => fake?.serve(socket, options));
+    fake = new FakeServer(server, host, await listenOnFreePort(server, host));
+    return fake;
   }
 
   get address(): string {

@@ -25,29 +25,42 @@ interface Shards {
   proxy: Nutcracker;
 }
 
-const started: Shards[] = [];
+/** Three redis-servers, each behind its own delaying relay, shared by the tests; a proxy per test. */
+let backends: { servers: RedisServer[]; relays: DelayRelay[] } | null = null;
+let proxy: Nutcracker | null = null;
 
-async function cleanup(): Promise<void> {
-  for (const { servers, relays, proxy } of started.splice(0)) {
-    await proxy.destroy();
-    for (const relay of relays) await relay.close();
-    for (const server of servers) await server.destroy();
+async function shards(options: Record<string, string | number | boolean>): Promise<Shards> {
+  if (backends === null) {
+    const servers = await startRedisServers(3);
+    const relays: DelayRelay[] = [];
+    backends = { servers, relays };
+    for (const server of servers) relays.push(await DelayRelay.start({ host: server.host, port: server.port }));
+  }
+  // Every test writes the same keys (the same seed): each starts from empty servers.
+  for (const server of backends.servers) assert.equal(await server.command('FLUSHALL'), '+OK\r\n');
+  proxy = await Nutcracker.start({ alpha: { servers: backends.relays.map((relay, i) => `${relay.address}:1 s${i + 1}`), options } });
+  return { ...backends, proxy };
+}
+
+/** After each test: its proxy gone, every relay back to plain relaying. */
+async function resetAfterTest(): Promise<void> {
+  await proxy?.destroy();
+  proxy = null;
+  for (const relay of backends?.relays ?? []) {
+    relay.setDelay('both', 0);
+    relay.blackholed = false;
   }
 }
 
-/** Three redis-servers, each behind its own delaying relay, behind one proxy pool. */
-async function shards(options: Record<string, string | number | boolean>): Promise<Shards> {
-  const servers = await startRedisServers(3);
-  const relays: DelayRelay[] = [];
-  const set: Shards = { servers, relays, proxy: null as unknown as Nutcracker };
-  started.push(set);
-  for (const server of servers) relays.push(await DelayRelay.start({ host: server.host, port: server.port }));
-  set.proxy = await Nutcracker.start({ alpha: { servers: relays.map((relay, i) => `${relay.address}:1 s${i + 1}`), options } });
-  return set;
+async function stopBackends(): Promise<void> {
+  await resetAfterTest();
+  for (const relay of backends?.relays ?? []) await relay.close();
+  for (const server of backends?.servers ?? []) await server.destroy();
+  backends = null;
 }
 
 /**
- * Runs four honest pipelining clients for `ms` while `fault` runs (it starts 300 ms in), and
+ * Runs four honest pipelining clients for `ms` while `fault` runs (it starts 200 ms in), and
  * fails on any finding. Where the fault makes requests fail (`faults` other than 'none'), errors
  * are right answers, and some must have come (the fault hit); a value not the request's never is.
  */
@@ -60,7 +73,7 @@ async function underFault(set: Shards, faults: FaultMode, ms: number, fault: () 
     port: target.port, protocol: RESP, workload: redisWorkload({ faults, largePipelines: false }), findings, index,
     errorsAllowed: faults !== 'none', rng: new Prng(SEED, index), replyTimeoutMs: 4000,
   }).run(() => Date.now() >= deadline || watchdog.crashed));
-  await sleep(300);
+  await sleep(200);
   await fault();
   await Promise.all(clients);
   await watchdog.stop();
@@ -87,8 +100,8 @@ async function everyShardServes(set: Shards): Promise<void> {
 }
 
 describe('faults mid-pipeline', () => {
-  afterEach(cleanup);
-  after(cleanup);
+  afterEach(resetAfterTest);
+  after(stopBackends);
 
   for (const eject of [false, true]) {
     const options = eject ? { ...EJECTION, timeout: 400 } : { timeout: 400 };
@@ -97,7 +110,7 @@ describe('faults mid-pipeline', () => {
 
     test(`a shard killed (SIGKILL) and restarted, ${label}`, async () => {
       const set = await shards(options);
-      await underFault(set, faults, 1400, async () => {
+      await underFault(set, faults, 1100, async () => {
         await set.servers[1]!.stop();
         await sleep(500);
         await set.servers[1]!.run();
@@ -107,7 +120,7 @@ describe('faults mid-pipeline', () => {
 
     test(`a shard frozen (SIGSTOP, then SIGCONT) past the timeout, ${label}`, async () => {
       const set = await shards(options);
-      await underFault(set, faults, 1400, async () => {
+      await underFault(set, faults, 1100, async () => {
         set.servers[0]!.signal('SIGSTOP');
         await sleep(700);
         set.servers[0]!.signal('SIGCONT');
@@ -117,7 +130,7 @@ describe('faults mid-pipeline', () => {
 
     test(`a shard slowed past the timeout by a delaying relay, ${label}`, async () => {
       const set = await shards(options);
-      await underFault(set, faults, 1400, async () => {
+      await underFault(set, faults, 1100, async () => {
         set.relays[2]!.setDelay('toClient', 600);
         await sleep(700);
         set.relays[2]!.setDelay('toClient', 0);
@@ -128,7 +141,7 @@ describe('faults mid-pipeline', () => {
 
   test('a shard black-holed by the relay, then its connections dropped', async () => {
     const set = await shards({ timeout: 400 });
-    await underFault(set, 'failures', 1400, async () => {
+    await underFault(set, 'failures', 1100, async () => {
       set.relays[1]!.blackholed = true;
       await sleep(600);
       set.relays[1]!.blackholed = false;

@@ -41,9 +41,13 @@ export class Findings {
   cases = 0;
   allowedErrors = 0;
 
-  /** Counts a finding; `cause` is the input that made it, when known (otherwise the recent inputs are suspects). */
-  record(kind: FindingKind, detail: string, cause?: Suspect): void {
-    const first = this.counts[kind]++ === 0;
+  /**
+   * Counts `count` findings of one event; `cause` is the input that made it, when known (otherwise
+   * the inputs sent just before are the suspects).
+   */
+  record(kind: FindingKind, detail: string, cause?: Suspect, count = 1): void {
+    const first = this.counts[kind] === 0;
+    this.counts[kind] += count;
     if (first) this.suspects.set(kind, cause !== undefined ? [cause] : [...this.recent]);
     // The first of each kind is always shown.
     if (first || this.examples.length < MAX_EXAMPLES) this.examples.push(`${kind}: ${detail}`);

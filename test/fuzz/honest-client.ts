@@ -2,6 +2,7 @@
 // tokens, and checks every reply against its expectation, in order, with nothing missing and
 // nothing extra. What it finds goes to Findings; it reconnects after a hang or a lost connection.
 import { connect, type Socket } from 'node:net';
+import { sleep } from '../helpers/ports.js';
 import { splitForWrites, textPreview } from './engine.js';
 import type { Findings } from './findings.js';
 import type { Prng } from './prng.js';
@@ -44,7 +45,9 @@ export class HonestClient {
     try {
       for (let i = 0; i < batches && !stop(); i++) await this.runBatch();
       // A short grace: a reply beyond those asked for shows up as extra.
-      await this.waitReplies(50);
+      await sleep(50);
+    } catch (err) {
+      this.options.findings.record('lost', `client ${this.options.index}: could not connect to the proxy: ${(err as Error).message}`);
     } finally {
       this.socket?.destroy();
     }
@@ -67,8 +70,7 @@ export class HonestClient {
     const first = this.pending[0]!;
     this.options.findings.record(kind, `client ${index}: ${this.pending.length} of ${batch.expected.length} requests ` +
       `${kind === 'lost' ? 'unanswered when the proxy closed the connection' : `without a reply after ${this.options.replyTimeoutMs} ms`}; ` +
-      `first: ${first.request}`);
-    this.options.findings.counts[kind] += this.pending.length - 1;
+      `first: ${first.request}`, undefined, this.pending.length);
     this.pending = [];
     this.socket!.destroy();
     this.socket = null;

@@ -1,5 +1,5 @@
 // Free loopback ports for servers the tests start.
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 
 /** A TCP port that was free on `host` a moment ago (the OS picks it). */
 export function freePort(host = '127.0.0.1'): Promise<number> {
@@ -9,6 +9,19 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
     server.listen(0, host, () => {
       const address = server.address();
       server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Starts `server` listening on an ephemeral port of `host`; resolves with the port. */
+export function listenOnFreePort(server: Server, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.off('error', reject);
+      if (typeof address === 'object' && address !== null) resolve(address.port);
+      else reject(new Error(`no port on ${host}`));
     });
   });
 }

@@ -49,6 +49,11 @@ export class RedisServer {
     }
   }
 
+  /** Sends the server process a signal: SIGSTOP black-holes it, SIGCONT resumes it. */
+  signal(name: NodeJS.Signals): void {
+    this.process?.kill(name);
+  }
+
   async stop(): Promise<void> {
     const running = this.process;
     this.process = null;

@@ -1,0 +1,131 @@
+// The resolver over node:dns: c-ares queries (non-blocking, with record TTLs) for A and AAAA,
+// sent to `dns_servers` or the system's nameservers. IP literals answer themselves, and the hosts
+// file is read first, so names that work with twemproxy (getaddrinfo) still work.
+import { Resolver } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { HostsFile } from './hosts-file.js';
+import { LookupError, type HostAnswer, type HostResolver, type IpFamily, type LookupFailure, type ResolvedIp } from './resolver.js';
+
+export interface NodeResolverOptions {
+  /** `ip` or `ip:port` (`[ipv6]:port`) entries; empty = the system's nameservers. */
+  dnsServers?: readonly string[];
+  /** Per try, in ms. */
+  timeoutMs?: number;
+  tries?: number;
+  hostsFile?: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 2000;
+const DEFAULT_TRIES = 2;
+
+interface RecordWithTtl {
+  address: string;
+  ttl: number;
+}
+
+/** One family's query: its records, or why there are none. */
+type FamilyResult = { records: RecordWithTtl[]; family: IpFamily } | { failure: LookupFailure; code: string };
+
+export class NodeResolver implements HostResolver {
+  private readonly resolver: Resolver;
+  private readonly hosts: HostsFile;
+  private readonly waitMs: number;
+
+  constructor(options: NodeResolverOptions = {}) {
+    const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const tries = options.tries ?? DEFAULT_TRIES;
+    this.resolver = new Resolver({ timeout, tries });
+    if (options.dnsServers !== undefined && options.dnsServers.length > 0) this.resolver.setServers([...options.dnsServers]);
+    this.hosts = new HostsFile(options.hostsFile);
+    this.waitMs = timeout * tries;
+  }
+
+  async resolve(host: string): Promise<HostAnswer> {
+    const literal = isIP(host);
+    if (literal !== 0) return { addresses: [{ ip: host, family: literal as IpFamily }], ttlSeconds: undefined };
+    const pinned = await this.hosts.addresses(host);
+    if (pinned.length > 0) return { addresses: pinned, ttlSeconds: undefined };
+    const results = await Promise.all([this.query(host, 4), this.query(host, 6)]);
+    return this.answer(host, results);
+  }
+
+  /** Both families must have been answered (records, no data or no name) for the lookup to count. */
+  private answer(host: string, results: FamilyResult[]): HostAnswer {
+    const addresses: ResolvedIp[] = [];
+    let ttlSeconds: number | undefined;
+    let failure: LookupFailure = 'NODATA';
+    for (const result of results) {
+      if ('failure' in result) {
+        if (result.failure !== 'NODATA' && result.failure !== 'NXDOMAIN') throw this.error(host, result.failure, result.code);
+        if (result.failure === 'NXDOMAIN') failure = 'NXDOMAIN';
+        continue;
+      }
+      for (const record of result.records) {
+        addresses.push({ ip: record.address, family: result.family });
+        ttlSeconds = ttlSeconds === undefined ? record.ttl : Math.min(ttlSeconds, record.ttl);
+      }
+    }
+    if (addresses.length === 0) throw this.error(host, failure);
+    return { addresses, ttlSeconds };
+  }
+
+  private async query(host: string, family: IpFamily): Promise<FamilyResult> {
+    try {
+      const records = family === 4 ? await this.resolver.resolve4(host, { ttl: true }) : await this.resolver.resolve6(host, { ttl: true });
+      return { records, family };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      return { failure: failureOf(code), code };
+    }
+  }
+
+  private error(host: string, failure: LookupFailure, code?: string): LookupError {
+    const at = this.resolver.getServers().join(', ') || 'the system nameservers';
+    const what = failure === 'ERROR' ? `${FAILURE_TEXT[failure]} (${code})` : FAILURE_TEXT[failure];
+    return new LookupError(host, failure, `${what} (nameservers: ${at})${failureHint(failure, this.waitMs)}`);
+  }
+}
+
+const FAILURE_TEXT: Record<LookupFailure, string> = {
+  NXDOMAIN: 'no such name (NXDOMAIN)',
+  NODATA: 'the name has no A or AAAA record',
+  SERVFAIL: 'the nameserver failed (SERVFAIL)',
+  REFUSED: 'the nameserver refused the query (REFUSED)',
+  TIMEOUT: 'no answer from the nameserver',
+  UNREACHABLE: 'the nameserver cannot be reached',
+  ERROR: 'the answer could not be used',
+};
+
+function failureHint(failure: LookupFailure, waitMs: number): string {
+  switch (failure) {
+    case 'NXDOMAIN':
+    case 'NODATA':
+      return '; check the host name in the servers: line';
+    case 'TIMEOUT':
+      return ` within ${waitMs} ms; check dns_servers and that the nameserver is up`;
+    case 'REFUSED':
+    case 'UNREACHABLE':
+      return '; check dns_servers';
+    default:
+      return '';
+  }
+}
+
+function failureOf(code: string): LookupFailure {
+  switch (code) {
+    case 'ENODATA':
+      return 'NODATA';
+    case 'ENOTFOUND':
+      return 'NXDOMAIN';
+    case 'ESERVFAIL':
+      return 'SERVFAIL';
+    case 'EREFUSED':
+      return 'REFUSED';
+    case 'ETIMEOUT':
+      return 'TIMEOUT';
+    case 'ECONNREFUSED':
+      return 'UNREACHABLE';
+    default:
+      return 'ERROR';
+  }
+}

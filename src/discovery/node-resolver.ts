@@ -37,7 +37,8 @@ export class NodeResolver implements HostResolver {
     this.resolver = new Resolver({ timeout, tries });
     if (options.dnsServers !== undefined && options.dnsServers.length > 0) this.resolver.setServers([...options.dnsServers]);
     this.hosts = new HostsFile(options.hostsFile);
-    this.waitMs = timeout * tries;
+    // c-ares doubles the timeout at each try.
+    this.waitMs = timeout * (2 ** tries - 1);
   }
 
   async resolve(host: string): Promise<HostAnswer> {
@@ -80,36 +81,39 @@ export class NodeResolver implements HostResolver {
   }
 
   private error(host: string, failure: LookupFailure, code?: string): LookupError {
-    const at = this.resolver.getServers().join(', ') || 'the system nameservers';
-    const what = failure === 'ERROR' ? `${FAILURE_TEXT[failure]} (${code})` : FAILURE_TEXT[failure];
-    return new LookupError(host, failure, `${what} (nameservers: ${at})${failureHint(failure, this.waitMs)}`);
+    const nameservers = this.resolver.getServers().join(', ') || 'the system nameservers';
+    return new LookupError(host, failure, `${failureText(failure, code, this.waitMs)} (nameservers: ${nameservers})${FAILURE_HINT[failure]}`);
   }
 }
 
-const FAILURE_TEXT: Record<LookupFailure, string> = {
-  NXDOMAIN: 'no such name (NXDOMAIN)',
-  NODATA: 'the name has no A or AAAA record',
-  SERVFAIL: 'the nameserver failed (SERVFAIL)',
-  REFUSED: 'the nameserver refused the query (REFUSED)',
-  TIMEOUT: 'no answer from the nameserver',
-  UNREACHABLE: 'the nameserver cannot be reached',
-  ERROR: 'the answer could not be used',
-};
-
-function failureHint(failure: LookupFailure, waitMs: number): string {
+function failureText(failure: LookupFailure, code: string | undefined, waitMs: number): string {
   switch (failure) {
     case 'NXDOMAIN':
+      return 'no such name (NXDOMAIN)';
     case 'NODATA':
-      return '; check the host name in the servers: line';
-    case 'TIMEOUT':
-      return ` within ${waitMs} ms; check dns_servers and that the nameserver is up`;
+      return 'the name has no A or AAAA record';
+    case 'SERVFAIL':
+      return 'the nameserver failed (SERVFAIL)';
     case 'REFUSED':
+      return 'the nameserver refused the query (REFUSED)';
+    case 'TIMEOUT':
+      return `no answer within ${waitMs} ms`;
     case 'UNREACHABLE':
-      return '; check dns_servers';
-    default:
-      return '';
+      return 'the nameserver cannot be reached';
+    case 'ERROR':
+      return `the answer could not be used (${code})`;
   }
 }
+
+const FAILURE_HINT: Record<LookupFailure, string> = {
+  NXDOMAIN: '; check the host name in the servers: line',
+  NODATA: '; check the host name in the servers: line',
+  SERVFAIL: '',
+  REFUSED: '; check dns_servers',
+  TIMEOUT: '; check dns_servers and that the nameserver is up',
+  UNREACHABLE: '; check dns_servers and that the nameserver is up',
+  ERROR: '',
+};
 
 function failureOf(code: string): LookupFailure {
   switch (code) {

@@ -67,6 +67,6 @@ export class HostDiscovery {
     if (this.stopped) return { ok: false };
     const change = this.set.apply(answer.addresses, (address) => this.context.isHealthy(address));
     if (change.joined.length > 0 || change.left.length > 0) this.context.addressesChanged(change);
-    return { ok: true, ttlSeconds: answer.ttlSeconds };
+    return { ok: true, ttlSeconds: answer.ttlSeconds, joined: change.joined.length > 0 };
   }
 }

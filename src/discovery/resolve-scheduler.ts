@@ -1,10 +1,15 @@
 // When a host name is looked up again (SPEC sections 2 and 5): every dns_resolve_interval (0 =
 // once, after the first lookup that succeeds), after dns_cache_negative_ttl when a lookup failed,
-// and in cache_mode no later than the record TTL and at once when an address fails. Lookups start
-// at least a second apart. Time and timers are injected.
+// and in cache_mode no later than the record TTL, at once when an address fails, and soon again
+// after an answer that brought a new address (a reader endpoint answering one replica per lookup
+// then shows them all within seconds). Lookups start at least a second apart. Time and timers
+// are injected.
 import type { Clock, TimerHandle, Timers } from '../util/clock.js';
 
-export type LookupOutcome = { ok: true; ttlSeconds: number | undefined } | { ok: false };
+export type LookupOutcome =
+  /** `joined`: the answer brought an address the set did not have. */
+  | { ok: true; ttlSeconds: number | undefined; joined: boolean }
+  | { ok: false };
 
 export interface SchedulePolicy {
   /** 0 = no lookup after the first one that succeeds. */
@@ -19,6 +24,7 @@ export const MIN_LOOKUP_GAP_MS = 1000;
 export function nextLookupDelay(outcome: LookupOutcome, policy: SchedulePolicy): number | undefined {
   if (!outcome.ok) return Math.max(policy.negativeTtlMs, MIN_LOOKUP_GAP_MS);
   if (policy.intervalMs === 0) return undefined;
+  if (policy.cacheMode && outcome.joined) return MIN_LOOKUP_GAP_MS;
   const ttlMs = policy.cacheMode && outcome.ttlSeconds !== undefined ? outcome.ttlSeconds * 1000 : Infinity;
   return Math.max(Math.min(policy.intervalMs, ttlMs), MIN_LOOKUP_GAP_MS);
 }

@@ -108,6 +108,26 @@ describe('host discovery', () => {
     discovery.stop();
   });
 
+  it('in cache_mode a round-robin reader endpoint shows all its replicas within seconds, then follows the TTL', async () => {
+    const clock = new FakeClock();
+    const replicas = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'];
+    let turn = 0;
+    const starts: number[] = [];
+    const resolver: HostResolver = {
+      resolve: async () => {
+        starts.push(clock.now());
+        return { addresses: [{ ip: replicas[turn++ % replicas.length]!, family: 4 }], ttlSeconds: 15 };
+      },
+    };
+    const { discovery, ips } = follow('cache-ro.test', { resolveIntervalSeconds: 30, cacheMode: true }, resolver, clock);
+    discovery.start();
+    await clock.advance(3_000);
+    assert.deepEqual(ips(), replicas, 'one lookup a second while each answer brings a new replica');
+    await clock.advance(30_000);
+    assert.deepEqual(starts, [0, 1_000, 2_000, 3_000, 4_000, 19_000], 'an answer with nothing new: the TTL again');
+    discovery.stop();
+  });
+
   it('the same rotation under a normal name follows each answer (a primary moves at once)', async () => {
     const clock = new FakeClock();
     const resolver = new FakeResolver();
@@ -139,22 +159,23 @@ describe('host discovery', () => {
     const inner = new FakeResolver();
     inner.answer('cache.test', ['10.0.0.1']);
     const resolver = new NegativeCache(inner, 30_000, clock);
-    const { discovery } = follow('cache.test', { resolveIntervalSeconds: 30, cacheMode: true }, resolver, clock);
+    const { discovery, recorder, ips } = follow('cache.test', { resolveIntervalSeconds: 30, cacheMode: true }, resolver, clock);
     discovery.start();
     await clock.advance(5_000);
     inner.answer('cache.test', ['10.0.0.2']);
     discovery.addressFailed();
     await clock.advance(0);
-    assert.deepEqual(discovery.set.addresses.map((address) => address.ip), ['10.0.0.2']);
+    assert.deepEqual(ips(), ['10.0.0.2'], 'looked up at once');
     inner.fail('cache.test', 'SERVFAIL');
+    await clock.advance(1_000);
+    const asked = inner.lookups('cache.test');
+    assert.equal(recorder.failures.length, 1);
     await clock.advance(2_000);
     discovery.addressFailed();
     await clock.advance(0);
-    assert.equal(inner.lookups('cache.test'), 3);
-    await clock.advance(2_000);
-    discovery.addressFailed();
-    await clock.advance(0);
-    assert.equal(inner.lookups('cache.test'), 3, 'the failure is remembered for dns_cache_negative_ttl');
+    assert.equal(recorder.failures.length, 2, 'looked up again and failed');
+    assert.equal(inner.lookups('cache.test'), asked, 'the failure is remembered for dns_cache_negative_ttl, not asked again');
+    assert.deepEqual(ips(), ['10.0.0.2']);
     discovery.stop();
   });
 

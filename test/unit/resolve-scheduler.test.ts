@@ -4,7 +4,7 @@ import { nextLookupDelay, ResolveScheduler, type LookupOutcome, type SchedulePol
 import { FakeClock } from '../helpers/fake-clock.js';
 
 const policy = (overrides: Partial<SchedulePolicy> = {}): SchedulePolicy => ({ intervalMs: 30_000, negativeTtlMs: 30_000, cacheMode: false, ...overrides });
-const ok = (ttlSeconds?: number): LookupOutcome => ({ ok: true, ttlSeconds });
+const ok = (ttlSeconds?: number, joined = false): LookupOutcome => ({ ok: true, ttlSeconds, joined });
 
 describe('next lookup delay', () => {
   it('is the interval after a success, whatever the TTL, outside cache_mode', () => {
@@ -26,6 +26,12 @@ describe('next lookup delay', () => {
     assert.equal(nextLookupDelay(ok(5), policy({ cacheMode: true })), 5_000);
     assert.equal(nextLookupDelay(ok(300), policy({ cacheMode: true })), 30_000);
     assert.equal(nextLookupDelay(ok(), policy({ cacheMode: true })), 30_000, 'no TTL (hosts file): the interval');
+  });
+
+  it('in cache_mode: 1 s after an answer that brought a new address (to find every replica of a rotating name)', () => {
+    assert.equal(nextLookupDelay(ok(30, true), policy({ cacheMode: true })), 1_000);
+    assert.equal(nextLookupDelay(ok(30, true), policy()), 30_000, 'not outside cache_mode');
+    assert.equal(nextLookupDelay(ok(30, true), policy({ cacheMode: true, intervalMs: 0 })), undefined, 'not with interval 0');
   });
 
   it('is at least 1 s: TTL 0, interval 0.5 s, negative TTL 0', () => {

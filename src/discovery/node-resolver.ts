@@ -41,6 +41,11 @@ export class NodeResolver implements HostResolver {
     this.waitMs = timeout * (2 ** tries - 1);
   }
 
+  /** Ends the lookups in flight (at shutdown, so none holds the process); they fail. */
+  cancel(): void {
+    this.resolver.cancel();
+  }
+
   async resolve(host: string): Promise<HostAnswer> {
     const literal = isIP(host);
     if (literal !== 0) return { addresses: [{ ip: host, family: literal as IpFamily }], ttlSeconds: undefined };
@@ -100,6 +105,8 @@ function failureText(failure: LookupFailure, code: string | undefined, waitMs: n
       return `no answer within ${waitMs} ms`;
     case 'UNREACHABLE':
       return 'the nameserver cannot be reached';
+    case 'CANCELLED':
+      return 'the lookup was cancelled';
     case 'ERROR':
       return `the answer could not be used (${code})`;
   }
@@ -112,6 +119,7 @@ const FAILURE_HINT: Record<LookupFailure, string> = {
   REFUSED: '; check dns_servers',
   TIMEOUT: '; check dns_servers and that the nameserver is up',
   UNREACHABLE: '; check dns_servers and that the nameserver is up',
+  CANCELLED: '',
   ERROR: '',
 };
 
@@ -129,6 +137,8 @@ function failureOf(code: string): LookupFailure {
       return 'TIMEOUT';
     case 'ECONNREFUSED':
       return 'UNREACHABLE';
+    case 'ECANCELLED':
+      return 'CANCELLED';
     default:
       return 'ERROR';
   }

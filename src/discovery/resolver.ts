@@ -16,7 +16,7 @@ export interface HostAnswer {
 }
 
 /** Why a lookup gave no address. */
-export type LookupFailure = 'NXDOMAIN' | 'NODATA' | 'SERVFAIL' | 'REFUSED' | 'TIMEOUT' | 'UNREACHABLE' | 'ERROR';
+export type LookupFailure = 'NXDOMAIN' | 'NODATA' | 'SERVFAIL' | 'REFUSED' | 'TIMEOUT' | 'UNREACHABLE' | 'CANCELLED' | 'ERROR';
 
 export class LookupError extends Error {
   constructor(readonly host: string, readonly failure: LookupFailure, detail: string) {

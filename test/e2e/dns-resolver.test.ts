@@ -11,6 +11,7 @@ import { NodeResolver } from '../../src/discovery/node-resolver.js';
 import { LookupError, type HostAnswer, type LookupFailure } from '../../src/discovery/resolver.js';
 import { DnsServer } from '../helpers/dns-server.js';
 import { Dnsmasq } from '../helpers/dnsmasq.js';
+import { waitFor } from '../helpers/ports.js';
 
 const ips = (answer: HostAnswer): string[] => answer.addresses.map((address) => address.ip);
 
@@ -87,6 +88,17 @@ describe('node resolver against the test DNS server', () => {
     const timeout = await failureOf(resolver.resolve('slow.test'));
     assert.equal(timeout.failure, 'TIMEOUT');
     assert.match(timeout.message, new RegExp(`'slow.test' failed: no answer within 300 ms \\(nameservers: ${dns.address}\\); check dns_servers`));
+  });
+
+  it('cancel ends a lookup in flight at once', async () => {
+    dns.silence('hanging.test');
+    const patient = new NodeResolver({ dnsServers: [dns.address], timeoutMs: 5000, tries: 1, hostsFile: emptyHosts });
+    const lookup = failureOf(patient.resolve('hanging.test'));
+    await waitFor('the query to reach the server', () => dns.queries('hanging.test') > 0);
+    patient.cancel();
+    const { failure, message } = await lookup;
+    assert.equal(failure, 'CANCELLED');
+    assert.match(message, /'hanging.test' failed: the lookup was cancelled/);
   });
 
   it('a name whose AAAA query fails is a failed lookup, not a smaller set', async () => {

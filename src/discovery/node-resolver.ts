@@ -1,7 +1,9 @@
 // The resolver over node:dns: c-ares queries (non-blocking, with record TTLs) for A and AAAA,
-// sent to `dns_servers` or the system's nameservers. IP literals answer themselves, and the hosts
-// file is read first, so names that work with twemproxy (getaddrinfo) still work.
-import { Resolver } from 'node:dns/promises';
+// sent to `dns_servers` or the system's nameservers. So that names that work with twemproxy
+// (getaddrinfo) still work, IP literals answer themselves, the hosts file is read first, and with
+// the system's nameservers a name they do not know is given to getaddrinfo (c-ares queries the
+// name as written: no resolv.conf search domains, as in Kubernetes' `redis-0.redis`).
+import { lookup, Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { HostsFile } from './hosts-file.js';
 import { LookupError, type HostAnswer, type HostResolver, type IpFamily, type LookupFailure, type ResolvedIp } from './resolver.js';
@@ -9,10 +11,21 @@ import { LookupError, type HostAnswer, type HostResolver, type IpFamily, type Lo
 export interface NodeResolverOptions {
   /** `ip` or `ip:port` (`[ipv6]:port`) entries; empty = the system's nameservers. */
   dnsServers?: readonly string[];
-  /** Per try, in ms. */
+  /** The first try's timeout in ms; c-ares doubles it at each further try. */
   timeoutMs?: number;
   tries?: number;
   hostsFile?: string;
+  /** Asked for a name the nameservers say does not exist; by default getaddrinfo, only without dnsServers. */
+  systemLookup?: SystemLookup | false;
+}
+
+/** A blocking-resolver lookup (no TTL): empty when it finds nothing. */
+export type SystemLookup = (host: string) => Promise<ResolvedIp[]>;
+
+/** getaddrinfo (dns.lookup): search domains, nsswitch. It runs on libuv's thread pool. */
+export async function getaddrinfoLookup(host: string): Promise<ResolvedIp[]> {
+  const found = await lookup(host, { all: true }).catch(() => []);
+  return found.map(({ address, family }) => ({ ip: address, family: family as IpFamily }));
 }
 
 const DEFAULT_TIMEOUT_MS = 2000;
@@ -30,12 +43,15 @@ export class NodeResolver implements HostResolver {
   private readonly resolver: Resolver;
   private readonly hosts: HostsFile;
   private readonly waitMs: number;
+  private readonly systemLookup: SystemLookup | false;
 
   constructor(options: NodeResolverOptions = {}) {
     const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const tries = options.tries ?? DEFAULT_TRIES;
     this.resolver = new Resolver({ timeout, tries });
-    if (options.dnsServers !== undefined && options.dnsServers.length > 0) this.resolver.setServers([...options.dnsServers]);
+    const ownServers = options.dnsServers !== undefined && options.dnsServers.length > 0;
+    if (ownServers) this.resolver.setServers([...options.dnsServers!]);
+    this.systemLookup = options.systemLookup ?? (ownServers ? false : getaddrinfoLookup);
     this.hosts = new HostsFile(options.hostsFile);
     // c-ares doubles the timeout at each try.
     this.waitMs = timeout * (2 ** tries - 1);
@@ -51,18 +67,23 @@ export class NodeResolver implements HostResolver {
     if (literal !== 0) return { addresses: [{ ip: host, family: literal as IpFamily }], ttlSeconds: undefined };
     const pinned = await this.hosts.addresses(host);
     if (pinned.length > 0) return { addresses: pinned, ttlSeconds: undefined };
-    const results = await Promise.all([this.query(host, 4), this.query(host, 6)]);
-    return this.answer(host, results);
+    const answer = this.answer(host, await Promise.all([this.query(host, 4), this.query(host, 6)]));
+    if (answer instanceof LookupError && answer.failure === 'NXDOMAIN' && this.systemLookup !== false) {
+      const found = await this.systemLookup(host);
+      if (found.length > 0) return { addresses: found, ttlSeconds: undefined };
+    }
+    if (answer instanceof LookupError) throw answer;
+    return answer;
   }
 
   /** Both families must have been answered (records, no data or no name) for the lookup to count. */
-  private answer(host: string, results: FamilyResult[]): HostAnswer {
+  private answer(host: string, results: FamilyResult[]): HostAnswer | LookupError {
     const addresses: ResolvedIp[] = [];
     let ttlSeconds: number | undefined;
     let failure: LookupFailure = 'NODATA';
     for (const result of results) {
       if ('failure' in result) {
-        if (result.failure !== 'NODATA' && result.failure !== 'NXDOMAIN') throw this.error(host, result.failure, result.code);
+        if (result.failure !== 'NODATA' && result.failure !== 'NXDOMAIN') return this.error(host, result.failure, result.code);
         if (result.failure === 'NXDOMAIN') failure = 'NXDOMAIN';
         continue;
       }
@@ -71,8 +92,7 @@ export class NodeResolver implements HostResolver {
         ttlSeconds = ttlSeconds === undefined ? record.ttl : Math.min(ttlSeconds, record.ttl);
       }
     }
-    if (addresses.length === 0) throw this.error(host, failure);
-    return { addresses, ttlSeconds };
+    return addresses.length === 0 ? this.error(host, failure) : { addresses, ttlSeconds };
   }
 
   private async query(host: string, family: IpFamily): Promise<FamilyResult> {

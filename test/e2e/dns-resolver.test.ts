@@ -7,7 +7,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as dnsPacket from 'dns-packet';
-import { NodeResolver } from '../../src/discovery/node-resolver.js';
+import { getaddrinfoLookup, NodeResolver } from '../../src/discovery/node-resolver.js';
 import { LookupError, type HostAnswer, type LookupFailure } from '../../src/discovery/resolver.js';
 import { DnsServer } from '../helpers/dns-server.js';
 import { Dnsmasq } from '../helpers/dnsmasq.js';
@@ -138,6 +138,33 @@ describe('node resolver against the test DNS server', () => {
     const system = new NodeResolver({ dnsServers: [dns.address], timeoutMs: 300, tries: 1 });
     assert.ok(ips(await system.resolve('localhost')).includes('127.0.0.1'));
     assert.equal(dns.queries('localhost'), 0);
+  });
+
+  it('gives a name the nameservers say does not exist to the system lookup (search domains), and only such a name', async () => {
+    const asked: string[] = [];
+    const systemLookup = async (host: string) => {
+      asked.push(host);
+      return host === 'redis-0.redis' ? [{ ip: '127.0.0.7', family: 4 as const }] : [];
+    };
+    const searching = new NodeResolver({ dnsServers: [dns.address], timeoutMs: 300, tries: 1, hostsFile: emptyHosts, systemLookup });
+    assert.deepEqual(await searching.resolve('redis-0.redis'), { addresses: [{ ip: '127.0.0.7', family: 4 }], ttlSeconds: undefined });
+    assert.equal((await failureOf(searching.resolve('unknown.test'))).failure, 'NXDOMAIN', 'unknown to both');
+    dns.fail('flaky.test', 'SERVFAIL');
+    dns.answer('noaddress.test', []);
+    assert.equal((await failureOf(searching.resolve('flaky.test'))).failure, 'SERVFAIL');
+    assert.equal((await failureOf(searching.resolve('noaddress.test'))).failure, 'NODATA');
+    dns.answer('known.test', ['127.0.0.2']);
+    await searching.resolve('known.test');
+    assert.deepEqual(asked, ['redis-0.redis', 'unknown.test']);
+  });
+
+  it('with dns_servers, asks only them (no system lookup)', async () => {
+    assert.equal((await failureOf(resolver.resolve('localhost'))).failure, 'NXDOMAIN', 'this resolver reads no hosts file');
+  });
+
+  it('the system lookup is getaddrinfo', async () => {
+    assert.ok((await getaddrinfoLookup('localhost')).some((address) => address.ip === '127.0.0.1' && address.family === 4));
+    assert.deepEqual(await getaddrinfoLookup('no-such-name.invalid'), []);
   });
 
   it('answers over TCP too', async () => {

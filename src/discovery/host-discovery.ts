@@ -7,7 +7,7 @@ import { AddressSet, type Address, type AddressChange } from './address-set.js';
 import type { DiscoveryConfig } from './discovery-config.js';
 import { keepsUnion } from './reader-endpoint.js';
 import { ResolveScheduler, type LookupOutcome } from './resolve-scheduler.js';
-import { LookupError, type HostResolver } from './resolver.js';
+import { LookupError, type HostAnswer, type HostResolver } from './resolver.js';
 
 /** What the address layer gives discovery and hears back from it. */
 export interface DiscoveryContext {
@@ -56,7 +56,7 @@ export class HostDiscovery {
   }
 
   private async lookup(): Promise<LookupOutcome> {
-    let answer;
+    let answer: HostAnswer;
     try {
       answer = await this.deps.resolver.resolve(this.host);
     } catch (err) {

@@ -1,34 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Address, AddressChange } from '../../src/discovery/address-set.js';
 import { discoveryConfig, type DiscoveryConfig } from '../../src/discovery/discovery-config.js';
-import { HostDiscovery, type DiscoveryContext } from '../../src/discovery/host-discovery.js';
+import { HostDiscovery } from '../../src/discovery/host-discovery.js';
 import { NegativeCache } from '../../src/discovery/negative-cache.js';
-import type { HostResolver, LookupError } from '../../src/discovery/resolver.js';
+import type { HostResolver } from '../../src/discovery/resolver.js';
+import { DiscoveryRecorder } from '../helpers/discovery-recorder.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { FakeResolver } from '../helpers/fake-resolver.js';
 
-/** The address layer's side: health per IP, and what it was told. */
-class Recorder implements DiscoveryContext {
-  readonly changes: AddressChange[] = [];
-  readonly failures: LookupError[] = [];
-  readonly down = new Set<string>();
-
-  isHealthy(address: Address): boolean {
-    return !this.down.has(address.ip);
-  }
-
-  addressesChanged(change: AddressChange): void {
-    this.changes.push(change);
-  }
-
-  lookupFailed(error: LookupError): void {
-    this.failures.push(error);
-  }
-}
-
 function follow(host: string, config: Partial<DiscoveryConfig>, resolver: HostResolver, clock: FakeClock) {
-  const recorder = new Recorder();
+  const recorder = new DiscoveryRecorder();
   const discovery = new HostDiscovery(host, 6379, discoveryConfig(config), { resolver, clock, timers: clock }, recorder);
   return { discovery, recorder, ips: () => discovery.set.addresses.map((address) => address.ip) };
 }

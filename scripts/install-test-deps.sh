@@ -15,6 +15,8 @@ command -v memcached >/dev/null 2>&1 || missing+=(memcached)
 # The command-line tests look the proxy up as operators do, with ps and pgrep.
 command -v pgrep >/dev/null 2>&1 || missing+=(procps)
 command -v ps >/dev/null 2>&1 || missing+=(procps)
+# The DNS tests serve a hosts file with dnsmasq (not on the PATH of a normal user).
+[ -x /usr/sbin/dnsmasq ] || missing+=(dnsmasq-base)
 [ "${#missing[@]}" -eq 0 ] && exit 0
 
 packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')

@@ -13,9 +13,7 @@ import { ShardedPool } from '../helpers/sharded-pool.js';
 import { sleep } from '../helpers/ports.js';
 
 describe('seeded fuzzing', () => {
-  test('mutated RESP requests from many connections: the proxy stays up, honest clients get every reply right', {
-    todo: 'needs the fixes for "$-0 accepted and forwarded", "large pipeline reply stalls at 4 MB" and protocol errors that echo a raw CR/LF',
-  }, async (t) => {
+  test('mutated RESP requests from many connections: the proxy stays up, honest clients get every reply right', async (t) => {
     const findings = await respRequestRun({ seed: DEFAULT_SEED, durationMs: 3000, count: 3000 });
     const summary = findings.summary('resp requests', DEFAULT_SEED, `npm run fuzz -- --seed ${DEFAULT_SEED} --run requests`);
     t.diagnostic(summary.split('\n')[0]!);
@@ -23,9 +21,7 @@ describe('seeded fuzzing', () => {
     assert.equal(findings.total, 0, summary);
   });
 
-  test('damaged RESP replies from fake servers: every request gets one reply (an error is fine), never another\'s', {
-    todo: 'needs the fix for "a malformed server reply leaves the head request without any reply", and a strict reply parser',
-  }, async (t) => {
+  test('damaged RESP replies from fake servers: every request gets one reply (an error is fine), never another\'s', async (t) => {
     const findings = await respReplyRun({ seed: DEFAULT_SEED, durationMs: 3000, count: 150 });
     const summary = findings.summary('resp replies', DEFAULT_SEED, `npm run fuzz -- --seed ${DEFAULT_SEED} --run replies`);
     t.diagnostic(summary.split('\n')[0]!);
@@ -72,9 +68,7 @@ function readStrict(bytes: Buffer): { replies: string[]; invalid: boolean } {
 }
 
 describe('damaged requests found by the fuzzer', () => {
-  test('a "$-0" bulk length is refused by the proxy, and a client sharing the server connection loses nothing', {
-    todo: 'needs the fix for "$-0 accepted and forwarded"',
-  }, async () => {
+  test('a "$-0" bulk length is refused by the proxy, and a client sharing the server connection loses nothing', async () => {
     const pool = await ShardedPool.start(1);
     const bystander = await RawClient.connect(pool.port);
     const client = await RawClient.connect(pool.port);
@@ -98,9 +92,7 @@ describe('damaged requests found by the fuzzer', () => {
     }
   });
 
-  test('a client that reads a 12 MB pipelined reply slowly still gets all of it', {
-    todo: 'needs the fix for "a large pipeline reply stalls at 4 MB"',
-  }, async () => {
+  test('a client that reads a 12 MB pipelined reply slowly still gets all of it', async () => {
     const pool = await ShardedPool.start(1);
     try {
       const value = 'L'.repeat(10 * 1024);
@@ -118,9 +110,7 @@ describe('damaged requests found by the fuzzer', () => {
   });
 
   for (const byte of ['\r', '\n']) {
-    test(`a protocol error about a ${JSON.stringify(byte)} where '$' was expected is one valid error line`, {
-      todo: 'needs protocol error messages without raw CR/LF in them',
-    }, async () => {
+    test(`a protocol error about a ${JSON.stringify(byte)} where '$' was expected is one valid error line`, async () => {
       const pool = await ShardedPool.start(1);
       const client = await RawClient.connect(pool.port);
       try {
@@ -169,9 +159,7 @@ describe('damaged server replies found by the fuzzer', () => {
   });
 
   DAMAGED_REPLIES.forEach(([name], i) => {
-    test(`${name}: the damaged GET gets an error, the GETs after it their own reply or an error`, {
-      todo: 'needs a strict reply parser, and a reply for the head request when a server reply is malformed',
-    }, async () => {
+    test(`${name}: the damaged GET gets an error, the GETs after it their own reply or an error`, async () => {
       const client = await RawClient.connect(proxy.port('alpha'));
       try {
         client.write(Buffer.concat([encode('GET', `dmg${i}`), encode('GET', `b${i}`), encode('GET', `c${i}`)]));

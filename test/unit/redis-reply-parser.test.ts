@@ -76,4 +76,29 @@ describe('RESP reply scanner', () => {
     assert.equal(scanner.scan(Buffer.from('$abc\r\n'), 0), REPLY_INVALID);
     assert.equal(scanner.scan(Buffer.from('*-5\r\n'), 0), REPLY_INVALID);
   });
+
+  it('refuses what is not strictly RESP, so a damaged reply never passes as the next one', () => {
+    for (const bad of ['+A\rX:1\r\n', '+A\nB\r\n', '-ERR x\r:1\r\n', '$1\r\nxY:2\r\n', '$-0\r\n:3\r\n', '*-0\r\n',
+      ':\x003\r\n', ':12a\r\n', ':\r\n', '_x\r\n', '#x\r\n', '#t\n\r\n', '*2\r\n$1\r\na\n\n:1\r\n']) {
+      assert.equal(scanner.scan(Buffer.from(bad, 'latin1'), 0), REPLY_INVALID, JSON.stringify(bad));
+    }
+  });
+
+  it('checks the CRLF after a bulk string that arrives in pieces, also when its first bytes are gone', () => {
+    assert.equal(scanner.scan(Buffer.from('$3\r\nab'), 0), REPLY_INCOMPLETE);
+    assert.equal(scanner.resume(Buffer.from('cXY'), 0), REPLY_INVALID);
+    assert.equal(scanner.scan(Buffer.from('$3\r\nabc\r'), 0), REPLY_INCOMPLETE);
+    assert.equal(scanner.resume(Buffer.from('X'), 0), REPLY_INVALID);
+    assert.equal(scanner.scan(Buffer.from('$3\r\nabc\r'), 0), REPLY_INCOMPLETE);
+    assert.equal(scanner.resume(Buffer.from('\n'), 0), 1);
+  });
+
+  it('refuses a CR or LF inside a simple line that arrives in pieces', () => {
+    assert.equal(scanner.scan(Buffer.from('+partial'), 0), REPLY_INCOMPLETE);
+    assert.equal(scanner.resume(Buffer.from('+partial\nrest\r\n'), scanner.resumeAt), REPLY_INVALID);
+    assert.equal(scanner.scan(Buffer.from('+partial\r'), 0), REPLY_INCOMPLETE);
+    assert.equal(scanner.resume(Buffer.from('+partial\rX\r\n'), scanner.resumeAt), REPLY_INVALID);
+    assert.equal(scanner.scan(Buffer.from('+partial\r'), 0), REPLY_INCOMPLETE);
+    assert.equal(scanner.resume(Buffer.from('+partial\r\n'), scanner.resumeAt), 10);
+  });
 });

@@ -2,6 +2,7 @@
 // A retrieval reply is any number of "VALUE <key> <flags> <bytes> [<cas>]\r\n<data>\r\n" blocks
 // and "END\r\n"; every other reply is one line. Replies are forwarded as the raw bytes that came.
 import { REPLY_INCOMPLETE, REPLY_INVALID, type ReplyScanner } from '../codec.js';
+import { endsWithCrlf } from '../crlf.js';
 
 /** Longest reply line accepted (a VALUE line holds a 250-byte key and three numbers). */
 const MAX_REPLY_LINE = 2048;
@@ -96,12 +97,6 @@ export class MemcacheReplyScanner implements ReplyScanner {
     this.inProgress = false;
     return REPLY_INVALID;
   }
-}
-
-/** True when the bytes of buf[from, end) that end a value block's data are its CRLF (those present: it may have begun earlier). */
-function endsWithCrlf(buf: Buffer, from: number, end: number): boolean {
-  if (end - 1 >= from && buf[end - 1] !== LF) return false;
-  return end - 2 < from || buf[end - 2] === CR;
 }
 
 /**

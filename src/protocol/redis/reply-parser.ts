@@ -3,8 +3,9 @@
 // incomplete reply is resumed where it stopped, so a large reply costs time linear in its size,
 // and its state (elements still to come, bulk bytes still to come) does not depend on keeping
 // the bytes already examined: an oversized reply can be scanned while its bytes are dropped.
-import { CR, INCOMPLETE, INVALID, findLineEnd, readNumberLine } from './resp.js';
+import { CR, INCOMPLETE, INVALID, LF, readNumberLine } from './resp.js';
 import { REPLY_INCOMPLETE, REPLY_INVALID, type ReplyScanner as Scanner } from '../codec.js';
+import { endsWithCrlf } from '../crlf.js';
 
 export { REPLY_INCOMPLETE, REPLY_INVALID };
 
@@ -55,12 +56,14 @@ export class ReplyScanner implements Scanner {
       }
       pos += this.bulkLeft;
       this.bulkLeft = 0;
+      if (!endsWithCrlf(buf, from, pos)) return this.invalid();
       pending--;
     } else if (this.inLine) {
-      const cr = findLineEnd(buf, pos);
-      if (cr === -1) return this.suspend(pending, from, buf[length - 1] === CR ? length - 1 : length);
+      const next = simpleLineEnd(buf, pos);
+      if (next === REPLY_INVALID) return this.invalid();
+      if (next === REPLY_INCOMPLETE) return this.suspend(pending, from, buf[length - 1] === CR ? length - 1 : length);
       this.inLine = false;
-      pos = cr + 2;
+      pos = next;
       pending--;
     }
     while (pending > 0) {
@@ -69,17 +72,35 @@ export class ReplyScanner implements Scanner {
       switch (type) {
         case 43: // + simple string
         case 45: // - error
-        case 58: // : integer
-        case 95: // _ null (RESP3)
         case 44: // , double
-        case 35: // # boolean
         case 40: { // ( big number
-          const cr = findLineEnd(buf, pos + 1);
-          if (cr === -1) {
+          // Lines of any length: resumed where the scan stopped.
+          const next = simpleLineEnd(buf, pos + 1);
+          if (next === REPLY_INVALID) return this.invalid();
+          if (next === REPLY_INCOMPLETE) {
             this.inLine = true;
             return this.suspend(pending, from, buf[length - 1] === CR ? length - 1 : length);
           }
-          pos = cr + 2;
+          pos = next;
+          pending--;
+          break;
+        }
+        case 58: { // : integer
+          const next = readNumberLine(buf, pos + 1, this.number);
+          if (next === INCOMPLETE) return this.suspend(pending, from, pos);
+          if (next === INVALID) return this.invalid();
+          pos = next;
+          pending--;
+          break;
+        }
+        case 95: // _ null (RESP3)
+        case 35: { // # boolean (RESP3)
+          const end = type === 95 ? pos + 3 : pos + 4;
+          if (end > length) return this.suspend(pending, from, pos);
+          if ((type === 35 && buf[pos + 1] !== 116 /* t */ && buf[pos + 1] !== 102 /* f */) || buf[end - 2] !== CR || buf[end - 1] !== LF) {
+            return this.invalid();
+          }
+          pos = end;
           pending--;
           break;
         }
@@ -99,6 +120,7 @@ export class ReplyScanner implements Scanner {
             this.bulkLeft = next - length;
             return this.suspend(pending, from, length);
           }
+          if (buf[next - 2] !== CR || buf[next - 1] !== LF) return this.invalid();
           pos = next;
           pending--;
           break;
@@ -138,4 +160,17 @@ export class ReplyScanner implements Scanner {
     this.pending = 0;
     return REPLY_INVALID;
   }
+}
+
+/**
+ * The position after the CRLF that ends the simple line whose text starts at `pos`,
+ * REPLY_INCOMPLETE, or REPLY_INVALID for a CR or LF inside it (RESP lines hold neither).
+ */
+function simpleLineEnd(buf: Buffer, pos: number): number {
+  const cr = buf.indexOf(CR, pos);
+  const lf = buf.indexOf(LF, pos);
+  if (cr === -1) return lf === -1 ? REPLY_INCOMPLETE : REPLY_INVALID;
+  if (lf !== -1 && lf < cr) return REPLY_INVALID;
+  if (cr + 1 >= buf.length) return REPLY_INCOMPLETE;
+  return lf === cr + 1 ? cr + 2 : REPLY_INVALID;
 }

@@ -42,13 +42,6 @@ export function readNumberLine(buf: Buffer, pos: number, out: { value: number })
   return i + 2;
 }
 
-/** Position of the CR of the CRLF that ends the line starting at `pos`, or -1 if not there yet. */
-export function findLineEnd(buf: Buffer, pos: number): number {
-  const cr = buf.indexOf(CR, pos);
-  if (cr === -1 || cr + 1 >= buf.length) return -1;
-  return cr;
-}
-
 /** "$<n>\r\n<bytes>\r\n" for a string. */
 export function bulkString(text: string | Buffer): Buffer {
   const body = typeof text === 'string' ? Buffer.from(text) : text;

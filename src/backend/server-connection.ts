@@ -11,10 +11,22 @@ import { LOG_ERR, LOG_INFO, LOG_WARN, log, logError } from '../log/logger.js';
 import { BurstLog } from '../log/burst-log.js';
 import type { ServerConfig } from '../config/types.js';
 
-/** What a connection needs from its logical server. */
+/** Where a connection goes: an address's IP and port, or a unix socket path. */
+export type ConnectEndpoint = { host: string; port: number; family: number } | { path: string };
+
+/** The per-address counters a connection keeps. */
+export interface AddressCounters {
+  requests: number;
+  responses: number;
+}
+
+/** What a connection needs from its address and logical server. */
 export interface ConnectionContext {
   readonly config: ServerConfig;
+  readonly endpoint: ConnectEndpoint;
+  /** The logical server's counters (twemproxy's). */
   readonly stats: ServerStats;
+  readonly addressStats: AddressCounters;
   readonly poolStats: PoolStats;
   readonly poolName: string;
   /** Server timeout in ms, or null for none. */
@@ -71,12 +83,14 @@ export class ServerConnection implements Flushable {
   private oversized = false;
   private timer: NodeJS.Timeout | null = null;
 
-  /** `setupRequests`: written first, before any request (Redis AUTH, HELLO 3, SELECT). */
-  constructor(private readonly context: ConnectionContext, private readonly setupRequests: readonly Buffer[]) {
-    const { config } = context;
+  /**
+   * `setupRequests`: written first, before any request (Redis AUTH, HELLO 3, SELECT). `isProbe`:
+   * the connection only checks that an unhealthy address answers again.
+   */
+  constructor(private readonly context: ConnectionContext, private readonly setupRequests: readonly Buffer[], readonly isProbe = false) {
     this.input = new InputBuffer(context.maxReplyBytes);
     this.scanner = context.codec.createReplyScanner();
-    this.socket = config.isUnix ? connect({ path: config.host }) : connect({ host: config.host, port: config.port });
+    this.socket = connect(context.endpoint);
     this.socket.setNoDelay(true);
     if (context.tcpKeepalive) this.socket.setKeepAlive(true);
     this.socket.on('connect', () => this.onConnect());
@@ -94,6 +108,7 @@ export class ServerConnection implements Flushable {
     this.outgoing.push(request.data);
     this.outgoingBytes += request.data.length;
     stats.requests++;
+    this.context.addressStats.requests++;
     stats.request_bytes += request.data.length;
     stats.in_queue++;
     stats.in_queue_bytes += request.data.length;
@@ -186,6 +201,7 @@ export class ServerConnection implements Flushable {
       }
       const request = this.inflight.shift()!;
       stats.responses++;
+      this.context.addressStats.responses++;
       stats.response_bytes += end - start;
       stats.out_queue--;
       stats.out_queue_bytes -= request.data.length;
@@ -268,10 +284,10 @@ export class ServerConnection implements Flushable {
     if (failed.length > 0 || kind !== CloseKind.Deliberate) {
       const line = `server '${this.context.config.name}' of pool '${this.context.poolName}' closed: ${reason} (${failed.length} requests in flight)`;
       if (atFileLimit) fileLimitLog.write(line);
-      else log.log(kind === CloseKind.Eof ? LOG_INFO : LOG_WARN, line);
+      else log.log(kind === CloseKind.Eof || this.isProbe ? LOG_INFO : LOG_WARN, line);
     }
     const reply = this.context.codec.serverErrorReply(reason);
-    this.context.poolStats.forward_error += failed.length;
+    if (!this.isProbe) this.context.poolStats.forward_error += failed.length;
     for (const request of failed) {
       stats.out_queue--;
       stats.out_queue_bytes -= request.data.length;

@@ -8,19 +8,13 @@ type Extension =
   | { key: string; kind: 'bool'; fallback: boolean }
   | { key: string; kind: 'int'; fallback: number; range: IntegerRange }
   /** A string with no default (a file or a name): any value asks for the feature. */
-  | { key: string; kind: 'text' }
-  /** A list of nameservers, default empty (the system resolver). */
-  | { key: string; kind: 'nameservers' };
+  | { key: string; kind: 'text' };
 
 const SECONDS: IntegerRange = { min: 0, unit: 'seconds' };
 
 const UNBUILT_POOL_EXTENSIONS: readonly Extension[] = [
   { key: 'latency_routing', kind: 'bool', fallback: false },
   { key: 'latency_weight', kind: 'int', fallback: 80, range: { min: 0, max: 100, unit: 'percent' } },
-  { key: 'dns_resolve_interval', kind: 'int', fallback: 30, range: SECONDS },
-  { key: 'dns_failure_threshold', kind: 'int', fallback: 3, range: { min: 1, unit: 'failures' } },
-  { key: 'dns_cache_negative_ttl', kind: 'int', fallback: 30, range: SECONDS },
-  { key: 'dns_expiration_minutes', kind: 'int', fallback: 5, range: { min: 1, unit: 'minutes' } },
   { key: 'zone_aware', kind: 'bool', fallback: false },
   { key: 'zone_weight', kind: 'int', fallback: 25, range: { min: 0, unit: 'percent' } },
   { key: 'zone_latency_threshold', kind: 'int', fallback: 50000, range: { min: 0, unit: 'microseconds' } },
@@ -34,7 +28,6 @@ const UNBUILT_POOL_EXTENSIONS: readonly Extension[] = [
   { key: 'tls_cert_file', kind: 'text' },
   { key: 'tls_key_file', kind: 'text' },
   { key: 'tls_server_name', kind: 'text' },
-  { key: 'dns_servers', kind: 'nameservers' },
 ];
 
 export const UNBUILT_POOL_KEYS: readonly string[] = UNBUILT_POOL_EXTENSIONS.map((extension) => extension.key);
@@ -59,8 +52,6 @@ function asksForBehaviour(section: Section, extension: Extension): boolean {
       return section.int(extension.key, extension.fallback, extension.range) !== extension.fallback;
     case 'text':
       return section.text(extension.key) !== undefined;
-    case 'nameservers':
-      return (readNameservers(section, extension.key) ?? []).length > 0;
   }
 }
 
@@ -71,8 +62,6 @@ function howToKeepDefault(extension: Extension): string {
       return `remove it or set it to its default, ${extension.fallback}`;
     case 'text':
       return 'remove it';
-    case 'nameservers':
-      return 'remove it to use the system resolver';
   }
 }
 

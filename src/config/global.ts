@@ -18,9 +18,6 @@ export function parseGlobal(section: Section): GlobalConfig {
   section.reportUnknownKeys(GLOBAL_KEYS, (key) =>
     POOL_KEYS.includes(key) ? "is a pool option: put it in each pool under 'pools:'" : null);
   const dnsServers = readNameservers(section, 'dns_servers') ?? [];
-  if (dnsServers.length > 0) {
-    section.problem(section.entry('dns_servers')!, 'is not supported yet by this version: remove it to use the system resolver');
-  }
   return {
     workerProcesses: readWorkerProcesses(section),
     user: readUnbuiltIdentity(section, 'user'),

@@ -21,6 +21,8 @@ const SHUTDOWN_GRACE_MS = 5000;
 /** How long, at most, closed clients get to close their side, so that their last replies are not reset. */
 const SHUTDOWN_LINGER_MS = 500;
 const SHUTDOWN_POLL_MS = 20;
+/** How long the start waits for the servers' names to resolve before it listens anyway. */
+const START_LOOKUP_WAIT_MS = 5000;
 
 export class Proxy {
   private readonly pools: Pool[];
@@ -42,6 +44,9 @@ export class Proxy {
 
   /** Binds every listener and the stats port; rejects (after closing what opened) when one fails. */
   async start(): Promise<void> {
+    // The first requests find the servers' addresses; a name that does not resolve does not stop
+    // the start: its server answers with an error until the name resolves (twemproxy issue 355).
+    await waitUntilSettled(Promise.all(this.pools.map((pool) => pool.startDiscovery())), START_LOOKUP_WAIT_MS);
     try {
       for (const listener of this.listeners) await listener.listen();
       await this.statsServer.listen(this.options.statsAddr, this.options.statsPort);
@@ -76,6 +81,14 @@ export class Proxy {
   private clients(): ClientConnection[] {
     return this.listeners.flatMap((listener) => [...listener.clients]);
   }
+}
+
+/** Waits for `promise`, for at most `ms`. */
+async function waitUntilSettled(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([promise, timeout]);
+  clearTimeout(timer);
 }
 
 /** Polls `done` until it is true or `deadline` (a Date.now() time) has passed. */

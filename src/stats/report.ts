@@ -4,6 +4,7 @@ import type { Pool } from '../proxy/pool.js';
 import {
   connectionCounts, POOL_STAT_DESCRIPTIONS, SERVER_STAT_DESCRIPTIONS, type PoolStats, type ServerStats,
 } from './counters.js';
+import { labelValue, routingMetrics, routingTable, type RoutingTable } from './routing.js';
 
 /** Fields that go up and down (the rest only go up, or are a timestamp that only moves forward). */
 const GAUGES = new Set<string>([
@@ -19,6 +20,7 @@ interface PoolSnapshot {
 /** Counters copied at each stats interval: the stats port serves the last copy, as twemproxy does. */
 export class StatsSnapshot {
   private pools: PoolSnapshot[] = [];
+  private routing: RoutingTable = {};
   private totalConnections = 0;
   private currentConnections = 0;
 
@@ -30,6 +32,7 @@ export class StatsSnapshot {
       stats: { ...pool.stats },
       servers: pool.servers.map((server) => ({ name: server.name, stats: { ...server.stats } })),
     }));
+    this.routing = routingTable(pools);
     // twemproxy counts its listening sockets as connections too (one per pool), so an idle
     // proxy shows curr_connections = pools + server connections: the same figures here.
     this.totalConnections = connectionCounts.total + pools.length;
@@ -60,7 +63,13 @@ export class StatsSnapshot {
       }
       metric(`nutcracker_server_${key}`, GAUGES.has(key) ? 'gauge' : 'counter', helpText(SERVER_STAT_DESCRIPTIONS[key]), samples);
     }
+    for (const { name, type, help, samples } of routingMetrics(this.routing)) metric(name, type, help, samples);
     return `${lines.join('\n')}\n`;
+  }
+
+  /** Each pool's servers with their addresses (GET /routing). */
+  toRoutingJson(): string {
+    return JSON.stringify({ pools: this.routing });
   }
 
   toJson(): string {
@@ -78,11 +87,6 @@ export class StatsSnapshot {
 
 function fields(stats: object): string {
   return Object.entries(stats).map(([key, value]) => `"${key}":${value as number}`).join(', ');
-}
-
-/** A Prometheus label value: backslash, double quote and newline escaped, nothing else. */
-function labelValue(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
 /** The -D description without its quotes, for a HELP line (backslash and line feed escaped, as the format requires). */

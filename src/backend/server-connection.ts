@@ -24,6 +24,8 @@ export interface AddressCounters {
 export interface ConnectionContext {
   readonly config: ServerConfig;
   readonly endpoint: ConnectEndpoint;
+  /** The address as the logs show it (`10.0.0.2:6379`). */
+  readonly label: string;
   /** The logical server's counters (twemproxy's). */
   readonly stats: ServerStats;
   readonly addressStats: AddressCounters;
@@ -161,7 +163,7 @@ export class ServerConnection implements Flushable {
   }
 
   private onConnect(): void {
-    log.log(LOG_INFO, `connected to server '${this.context.config.name}' of pool '${this.context.poolName}'`);
+    log.log(LOG_INFO, `connected to server '${this.context.config.name}' of pool '${this.context.poolName}' at ${this.context.label}`);
   }
 
   private onData(chunk: Buffer): void {
@@ -282,7 +284,7 @@ export class ServerConnection implements Flushable {
     this.input.release();
     const failed = this.inflight.drain();
     if (failed.length > 0 || kind !== CloseKind.Deliberate) {
-      const line = `server '${this.context.config.name}' of pool '${this.context.poolName}' closed: ${reason} (${failed.length} requests in flight)`;
+      const line = `server '${this.context.config.name}' of pool '${this.context.poolName}' closed: ${reason} (${failed.length} requests in flight, address ${this.context.label})`;
       if (atFileLimit) fileLimitLog.write(line);
       else log.log(kind === CloseKind.Eof || this.isProbe ? LOG_INFO : LOG_WARN, line);
     }

@@ -12,6 +12,7 @@ import { Nutcracker } from '../helpers/nutcracker.js';
 import { DnsServer } from '../helpers/dns-server.js';
 import { Dnsmasq } from '../helpers/dnsmasq.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { MemcachedServer, memcacheRequest } from '../helpers/memcached.js';
 import { freePort, waitFor } from '../helpers/ports.js';
 
 const IPS = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'];
@@ -252,6 +253,24 @@ describe('a server named by DNS, under load', () => {
     assert.equal(load.failed, 0, load.errors.join('\n'));
   });
 
+  it('runs a transaction on one address of a named server (its dedicated connection)', async () => {
+    const dns = await DnsServer.start();
+    cleanups.push(() => dns.stop());
+    dns.answer('tx.test', IPS.slice(0, 2));
+    const proxy = await proxyFor('tx.test', dns.address);
+    const clients = await Promise.all([0, 1, 2, 3].map(() => RawClient.connect(proxy.port('alpha'))));
+    try {
+      for (const [index, client] of clients.entries()) {
+        assert.equal(await client.command('MULTI'), '+OK\r\n');
+        assert.equal(await client.command('SET', `tx:${index}`, 'v'), '+QUEUED\r\n');
+        assert.equal(await client.command('INCR', `tx:n:${index}`), '+QUEUED\r\n');
+        assert.equal(await client.command('EXEC'), '*2\r\n+OK\r\n:1\r\n');
+      }
+    } finally {
+      for (const client of clients) client.close();
+    }
+  });
+
   it('starts when a name does not resolve, answers its requests with a clear error, and heals once it resolves', async () => {
     const dns = await DnsServer.start();
     cleanups.push(() => dns.stop());
@@ -272,3 +291,25 @@ async function readLog(proxy: Nutcracker): Promise<string> {
   const { readFile } = await import('node:fs/promises');
   return (await readFile(proxy.logFile, 'utf8').catch(() => '')) + proxy.output;
 }
+
+describe('a memcached server named by DNS', () => {
+  it('spreads its clients over the addresses of the name', async () => {
+    const port = await portFreeOn(IPS.slice(0, 2));
+    const servers = [await MemcachedServer.start({ host: IPS[0]!, port }), await MemcachedServer.start({ host: IPS[1]!, port })];
+    const dns = await DnsServer.start();
+    dns.answer('mc.test', IPS.slice(0, 2));
+    const proxy = await Nutcracker.start({ alpha: { servers: [`mc.test:${port}:1 mc`], options: { redis: false, dns_servers: [dns.address] } } });
+    const clients = await Promise.all([0, 1, 2, 3].map(() => RawClient.connect(proxy.port('alpha'))));
+    try {
+      for (const [index, client] of clients.entries()) {
+        assert.equal(await memcacheRequest(client, `set k${index} 0 0 1\r\nv\r\n`), 'STORED\r\n');
+      }
+      await waitFor('requests on both addresses', async () => Object.values(await routing(proxy)).every((route) => route.requests > 0));
+    } finally {
+      for (const client of clients) client.close();
+      await proxy.destroy();
+      await dns.stop();
+      for (const server of servers) await server.stop();
+    }
+  });
+});

@@ -201,7 +201,7 @@ export class Address implements ConnectionContext {
   private becomeUnhealthy(): void {
     this.healthy = false;
     log.log(LOG_NOTICE, `address ${this.label} of server '${this.config.name}' of pool '${this.poolName}' is unhealthy ` +
-      `after ${this.failureCount} failures in a row: it takes no traffic until it answers a probe`);
+      `after ${this.failureCount} failures in a row: it takes no traffic while another address is healthy, and is probed until it answers`);
     this.scheduleProbe();
     this.owner.healthChanged(this);
   }

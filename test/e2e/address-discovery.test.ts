@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { get } from 'node:http';
 import { Redis as IORedis } from 'ioredis';
 import { RedisServer } from '../helpers/redis-server.js';
-import { Nutcracker } from '../helpers/nutcracker.js';
+import { Nutcracker, readStats } from '../helpers/nutcracker.js';
 import { DnsServer } from '../helpers/dns-server.js';
 import { Dnsmasq } from '../helpers/dnsmasq.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -41,18 +41,21 @@ async function portFreeOn(hosts: string[]): Promise<number> {
   throw new Error(`no port free on all of ${hosts.join(', ')}`);
 }
 
-function routing(proxy: Nutcracker, pool = 'alpha'): Promise<Record<string, AddressRoute>> {
+function httpGet(port: number, path: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    get({ host: '127.0.0.1', port: proxy.statsPort, path: '/routing' }, (response) => {
+    get({ host: '127.0.0.1', port, path }, (response) => {
       let body = '';
       response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => {
-        const table = JSON.parse(body) as { pools: Record<string, { servers: Record<string, { addresses: AddressRoute[] }> }> };
-        const [server] = Object.values(table.pools[pool]!.servers);
-        resolve(Object.fromEntries(server!.addresses.map((route) => [route.address.split(':')[0]!, route])));
-      });
+      response.on('end', () => resolve(body));
     }).on('error', reject);
   });
+}
+
+/** The addresses of the pool's one server in GET /routing, by IP. */
+async function routing(proxy: Nutcracker, pool = 'alpha'): Promise<Record<string, AddressRoute>> {
+  const table = JSON.parse(await httpGet(proxy.statsPort, '/routing')) as { pools: Record<string, { servers: Record<string, { addresses: AddressRoute[] }> }> };
+  const [server] = Object.values(table.pools[pool]!.servers);
+  return Object.fromEntries(server!.addresses.map((route) => [route.address.split(':')[0]!, route]));
 }
 
 /** Clients writing and reading through the proxy in pipelines of PIPELINE, until stopped. */
@@ -200,7 +203,8 @@ describe('a server named by DNS, under load', () => {
     const dns = await DnsServer.start();
     cleanups.push(() => dns.stop());
     dns.answer('kill.test', IPS.slice(0, 3));
-    const proxy = await proxyFor('kill.test', dns.address, { dns_resolve_interval: 1, dns_failure_threshold: 3 });
+    // With a failure limit of 1, a failure charged to the server would eject it at once.
+    const proxy = await proxyFor('kill.test', dns.address, { dns_resolve_interval: 1, dns_failure_threshold: 3, auto_eject_hosts: true, server_failure_limit: 1 });
     const load = new Load(proxy.port('alpha'));
     const victim = redis.get(IPS[1]!)!;
     let restarted = 0;
@@ -211,6 +215,8 @@ describe('a server named by DNS, under load', () => {
       const failedWhenExcluded = load.failed;
       await load.progress(3000);
       assert.equal(load.failed, failedWhenExcluded, 'no request fails once the address is excluded');
+      assert.equal((await readStats(proxy.statsPort) as { alpha: { server_ejects: number } }).alpha.server_ejects, 0,
+        'one failing address does not eject its server while the others are healthy');
       console.log(`# ${failedWhenExcluded} requests failed before the killed address was excluded (threshold 3, ${CLIENTS} clients x ${PIPELINE} deep)`);
       await victim.run();
       restarted = Date.now();
@@ -269,6 +275,11 @@ describe('a server named by DNS, under load', () => {
         assert.equal(await client.command('INCR', `tx:n:${index}`), '+QUEUED\r\n');
         assert.equal(await client.command('EXEC'), '*2\r\n+OK\r\n:1\r\n');
       }
+      await waitFor('per-address series in /metrics', async () => {
+        const metrics = await httpGet(proxy.statsPort, '/metrics');
+        return IPS.slice(0, 2).every((ip) => new RegExp(`^nutcracker_address_requests\\{pool="alpha",server="shard",address="${ip.replace(/\./g, '\\.')}:${port}"\\} [1-9]`, 'm').test(metrics)) &&
+          /^nutcracker_address_healthy\{pool="alpha",server="shard",address="127\.0\.0\.2:\d+"\} 1$/m.test(metrics);
+      });
     } finally {
       for (const client of clients) client.close();
     }

@@ -1,5 +1,6 @@
 // A pool's listening socket: accepts clients (within client_connections) and hands them to the
 // pool's protocol handler.
+import cluster from 'node:cluster';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import type { Pool } from './pool.js';
@@ -36,7 +37,8 @@ export class Listener {
         resolve();
       };
       if (listen.kind === 'unix') {
-        removeStaleSocket(listen.path);
+        // In a worker, the master binds the socket (and removed a stale one before the first worker).
+        if (!cluster.isWorker) removeStaleSocket(listen.path);
         this.server.listen({ path: listen.path, backlog }, done);
       } else {
         this.server.listen({ host: listen.host, port: listen.port, backlog }, done);
@@ -78,7 +80,7 @@ export class Listener {
 }
 
 /** A unix socket left by a previous run would make listen fail with EADDRINUSE. */
-function removeStaleSocket(path: string): void {
+export function removeStaleSocket(path: string): void {
   try {
     if (lstatSync(path).isSocket()) unlinkSync(path);
   } catch {

@@ -5,7 +5,7 @@ import { Listener } from './listener.js';
 import type { ClientConnection } from './client-connection.js';
 import { RedisHandler } from './redis-handler.js';
 import { MemcacheHandler } from './memcache-handler.js';
-import { StatsSnapshot } from '../stats/report.js';
+import { StatsSnapshot, takeStats, type StatsData } from '../stats/report.js';
 import { StatsServer } from '../stats/stats-server.js';
 import { logNotice } from '../log/logger.js';
 
@@ -14,6 +14,11 @@ export interface ProxyOptions {
   statsAddr: string;
   statsPort: number;
   statsInterval: number;
+  /**
+   * In a worker process: where its counters go at each stats interval (the master serves the
+   * stats port). Without it, this process serves the stats port itself.
+   */
+  publishStats?: (data: StatsData) => void;
 }
 
 /** How long a shutdown waits for the replies to the requests already read. */
@@ -26,7 +31,7 @@ export class Proxy {
   private readonly pools: Pool[];
   private readonly listeners: Listener[];
   private readonly snapshot: StatsSnapshot;
-  private readonly statsServer: StatsServer;
+  private readonly statsServer: StatsServer | null;
   private statsTimer: NodeJS.Timeout | null = null;
 
   constructor(config: Config, private readonly options: ProxyOptions) {
@@ -37,14 +42,14 @@ export class Proxy {
       return new Listener(pool, () => (pool.config.protocol === 'memcache' ? new MemcacheHandler(pool) : new RedisHandler(pool, info)));
     });
     this.snapshot = new StatsSnapshot(options.version, startedAt);
-    this.statsServer = new StatsServer(this.snapshot);
+    this.statsServer = options.publishStats === undefined ? new StatsServer(this.snapshot) : null;
   }
 
   /** Binds every listener and the stats port; rejects (after closing what opened) when one fails. */
   async start(): Promise<void> {
     try {
       for (const listener of this.listeners) await listener.listen();
-      await this.statsServer.listen(this.options.statsAddr, this.options.statsPort);
+      await this.statsServer?.listen(this.options.statsAddr, this.options.statsPort);
     } catch (err) {
       await this.stop(0);
       throw err;
@@ -53,8 +58,8 @@ export class Proxy {
       if (pool.config.preconnect) pool.preconnect();
       logNotice(`pool '${pool.name}' listening on ${pool.config.listen.text} with ${pool.servers.length} server${pool.servers.length === 1 ? '' : 's'}`);
     }
-    this.snapshot.take(this.pools);
-    this.statsTimer = setInterval(() => this.snapshot.take(this.pools), this.options.statsInterval);
+    this.takeStats();
+    this.statsTimer = setInterval(() => this.takeStats(), this.options.statsInterval);
   }
 
   /**
@@ -63,7 +68,7 @@ export class Proxy {
    */
   async stop(graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
     if (this.statsTimer !== null) clearInterval(this.statsTimer);
-    this.statsServer.close();
+    this.statsServer?.close();
     for (const listener of this.listeners) listener.close();
     for (const client of this.clients()) client.drain();
     const deadline = Date.now() + graceMs;
@@ -71,6 +76,11 @@ export class Proxy {
     for (const client of this.clients()) client.close();
     for (const pool of this.pools) pool.close();
     await waitUntil(Math.min(deadline, Date.now() + SHUTDOWN_LINGER_MS), () => this.clients().length === 0);
+  }
+
+  private takeStats(): void {
+    if (this.options.publishStats === undefined) this.snapshot.take(this.pools);
+    else this.options.publishStats(takeStats(this.pools));
   }
 
   private clients(): ClientConnection[] {

@@ -25,6 +25,13 @@ export function poolsYaml(pools: Record<string, PoolSpec & { listen: string }>):
   }).join('\n') + '\n';
 }
 
+/** The extended layout: `global:` with these keys, and the pools under `pools:`. */
+export function extendedYaml(global: Record<string, string | number>, pools: Record<string, PoolSpec & { listen: string }>): string {
+  const globalLines = Object.entries(global).map(([key, value]) => `  ${key}: ${value}`);
+  const poolLines = poolsYaml(pools).trimEnd().split('\n').map((line) => `  ${line}`);
+  return ['global:', ...globalLines, 'pools:', ...poolLines].join('\n') + '\n';
+}
+
 export class Nutcracker {
   readonly dir = mkdtempSync(join(tmpdir(), 'nutcracker-test-'));
   private process: ChildProcess | null = null;
@@ -46,14 +53,16 @@ export class Nutcracker {
 
   /**
    * Starts nutcracker with one listener per pool and waits until every listener accepts;
-   * with `openFileLimit`, under that limit of open files (prlimit --nofile).
+   * with `openFileLimit`, under that limit of open files (prlimit --nofile); with `global`, in the
+   * extended layout with those `global:` keys.
    */
-  static async start(pools: Record<string, PoolSpec>, args: string[] = [], options: { openFileLimit?: number } = {}): Promise<Nutcracker> {
+  static async start(pools: Record<string, PoolSpec>, args: string[] = [],
+    options: { openFileLimit?: number; global?: Record<string, string | number> } = {}): Promise<Nutcracker> {
     const ports: Record<string, number> = {};
     for (const name of Object.keys(pools)) ports[name] = await freePort();
     const proxy = new Nutcracker(await freePort(), ports);
     const withListen = Object.fromEntries(Object.entries(pools).map(([name, pool]) => [name, { ...pool, listen: `127.0.0.1:${ports[name]}` }]));
-    writeFileSync(proxy.confFile, poolsYaml(withListen));
+    writeFileSync(proxy.confFile, options.global === undefined ? poolsYaml(withListen) : extendedYaml(options.global, withListen));
     await proxy.run(['-c', proxy.confFile, '-s', String(proxy.statsPort), '-a', '127.0.0.1', '-i', '100', ...args], options.openFileLimit);
     return proxy;
   }

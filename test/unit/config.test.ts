@@ -159,24 +159,20 @@ describe('extended layout', () => {
     assert.equal(config.pools[0]!.listen.text, '127.0.0.1:22122');
   });
 
-  it("resolves worker_processes 'auto' to the CPU count (refused while that is not 1)", () => {
-    const text = extended(['worker_processes: auto'], beta);
-    if (availableParallelism() === 1) {
-      assert.equal(parseConfig(text, FILE).global.workerProcesses, 1);
-    } else {
-      assertOneProblem(text, 2, 'worker_processes', new RegExp(`asks for ${availableParallelism()} processes \\('auto' is`));
-    }
+  it("resolves worker_processes 'auto' to the CPU count", () => {
+    assert.equal(parseConfig(extended(['worker_processes: auto'], beta), FILE).global.workerProcesses, availableParallelism());
   });
 
-  it('refuses more than one worker process, and invalid counts', () => {
-    assertOneProblem(extended(['worker_processes: 4'], beta), 2, 'worker_processes', /not supported yet by this version/);
+  it('reads worker_processes N, and refuses invalid counts', () => {
+    assert.equal(parseConfig(extended(['worker_processes: 4'], beta), FILE).global.workerProcesses, 4);
     assertOneProblem(extended(['worker_processes: 0'], beta), 2, 'worker_processes', /must be 'auto' or a whole number >= 1, not '0'/);
     assertOneProblem(extended(['worker_processes: many'], beta), 2, 'worker_processes', /must be 'auto' or a whole number/);
   });
 
-  it('refuses global user and group as not supported yet, rather than run without dropping privileges', () => {
-    assertOneProblem(extended(['user: nobody'], beta), 2, 'user', /is not supported yet by this version: remove it, and start the proxy as user 'nobody' instead/);
-    assertOneProblem(extended(['worker_processes: 1', 'group: nogroup'], beta), 3, 'group', /is not supported yet by this version: remove it, and start the proxy as group 'nogroup'/);
+  it('reads global user and group (whether they exist is checked at start)', () => {
+    const config = parseConfig(extended(['user: nobody', 'group: nogroup'], beta), FILE);
+    assert.equal(config.global.user, 'nobody');
+    assert.equal(config.global.group, 'nogroup');
   });
 
   it('validates global dns_servers, and refuses a non-empty list as not supported yet', () => {

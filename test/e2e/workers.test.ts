@@ -3,7 +3,7 @@
 // them, a killed worker replaced, SIGTERM stopping them all, -d/-p/pgrep habits, and the workers
 // running as the configured user and group.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,7 +11,7 @@ import { extendedYaml, Nutcracker, readStats } from '../helpers/nutcracker.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { freePort, waitFor } from '../helpers/ports.js';
-import { killPid, pgrep, processRunning, runCommand, runNutcracker } from '../helpers/process.js';
+import { killPid, pgrep, processRunning, readIfExists, runCommand, runNutcracker } from '../helpers/process.js';
 
 type Json = Record<string, unknown>;
 
@@ -36,10 +36,12 @@ function serverStats(stats: Json, pool: string, server: string): Record<string, 
   return (stats[pool] as Record<string, Record<string, number>>)[server]!;
 }
 
-async function startWorkers(redis: RedisServer, global: Record<string, string | number> = {}, args: string[] = []): Promise<Nutcracker> {
+/** Starts a master with 2 workers and waits until both serve; with `logFile`, logging there (-o). */
+async function startWorkers(redis: RedisServer, global: Record<string, string | number> = {}, logFile?: string): Promise<Nutcracker> {
   const proxy = await Nutcracker.start({ alpha: { servers: [`${redis.address}:1 one`], options: { server_connections: 1 } } },
-    args, { global: { worker_processes: 2, ...global } });
-  await waitFor('both workers', async () => (await children(proxy.pid)).length === 2 && /started 2 worker processes/.test(proxy.output), 10000);
+    logFile === undefined ? [] : ['-o', logFile], { global: { worker_processes: 2, ...global } });
+  const log = () => (logFile === undefined ? proxy.output : readIfExists(logFile));
+  await waitFor('both workers', async () => (await children(proxy.pid)).length === 2 && /started 2 worker processes/.test(log()), 10000);
   return proxy;
 }
 
@@ -148,6 +150,24 @@ describe('worker_processes: 2', () => {
       assert.ok(await client.waitClosed(2000), 'the client was closed');
     } finally {
       await proxy.destroy();
+    }
+  });
+
+  it('SIGHUP to the master reopens the log file in the master and in every worker (the log moved away first)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nutcracker-workers-'));
+    const logFile = join(dir, 'nutcracker.log');
+    const proxy = await startWorkers(redis, {}, logFile);
+    try {
+      renameSync(logFile, `${logFile}.1`);
+      proxy.signal('SIGHUP');
+      await waitFor('SIGHUP in the master and both workers', () => (readIfExists(`${logFile}.1`).match(/signal 1 \(SIGHUP\) received, reopening log file/g) ?? []).length === 3, 5000);
+      // What each process writes after the reopen goes to the new file: one SIGTTIN line each.
+      proxy.signal('SIGTTIN');
+      await waitFor('SIGTTIN in the new log from all 3 processes', () => (readIfExists(logFile).match(/signal 21 \(SIGTTIN\) received/g) ?? []).length === 3, 5000);
+      assert.doesNotMatch(readIfExists(`${logFile}.1`), /SIGTTIN/);
+    } finally {
+      await proxy.destroy();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -171,6 +171,20 @@ describe('worker_processes: 2', () => {
     }
   });
 
+  it('a listen address in use stops the start with the reason (exit 1), leaving no worker behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nutcracker-workers-'));
+    try {
+      const conf = join(dir, 'nutcracker.yml');
+      writeFileSync(conf, extendedYaml({ worker_processes: 2 }, { alpha: { listen: redis.address, servers: [`${redis.address}:1`] } }));
+      const result = await runNutcracker(['-c', conf, '-s', String(await freePort()), '-a', '127.0.0.1'], { timeoutMs: 20000 });
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, new RegExp(`pool 'alpha': cannot listen on ${redis.address}: .*EADDRINUSE`));
+      assert.deepEqual(await pgrep(`nutcracker: worker [12] -c ${conf}`), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('-d and -p: the pid file holds the master, pgrep -f finds the master alone, SIGTERM to it stops all', async () => {
     const port = await freePort();
     const statsPort = await freePort();

@@ -15,6 +15,7 @@ import { POOL_STAT_DESCRIPTIONS, SERVER_STAT_DESCRIPTIONS } from '../stats/count
 import { dropPrivileges, identityProblems } from '../runtime/identity.js';
 import { FORWARDED_SIGNALS, Supervisor } from '../runtime/supervisor.js';
 import { runWorker, workerSlot } from '../runtime/worker.js';
+import { proxyReloader } from '../runtime/reload.js';
 import { setProcessTitle, type Running, type RunningSignals } from '../runtime/process-role.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -173,7 +174,9 @@ async function run(options: CliOptions, config: Config, argv: string[], signals:
     }
   }
   logNotice(`nutcracker-${VERSION} started on pid ${process.pid}`);
-  signals.started(running);
+  signals.started(running instanceof Proxy
+    ? { stop: () => running.stop(), reload: proxyReloader(running, options.confFile, config) }
+    : running);
   await tellParent({ ready: true });
   if (isDaemonChild && process.connected) process.disconnect();
 }
@@ -218,8 +221,9 @@ function installSignals(): RunningSignals {
   process.on('SIGALRM', () => logSignal('SIGALRM', ', ignored'));
   closeInspectorOpenedAtStart();
   process.on('SIGHUP', () => {
-    logSignal('SIGHUP', ', reopening log file');
+    logSignal('SIGHUP', ', reopening log file and reloading the configuration');
     log.reopen();
+    proxy?.reload?.();
   });
   process.on('SIGTTIN', () => {
     log.levelUp();

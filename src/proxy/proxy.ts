@@ -1,5 +1,5 @@
 // The running proxy: every pool with its listener, and the stats port.
-import type { Config } from '../config/types.js';
+import type { Config, PoolConfig } from '../config/types.js';
 import { Pool } from './pool.js';
 import { Listener } from './listener.js';
 import type { ClientConnection } from './client-connection.js';
@@ -7,7 +7,7 @@ import { RedisHandler } from './redis-handler.js';
 import { MemcacheHandler } from './memcache-handler.js';
 import { StatsSnapshot, takeStats, type StatsData } from '../stats/report.js';
 import { StatsServer } from '../stats/stats-server.js';
-import { logNotice } from '../log/logger.js';
+import { log, logNotice } from '../log/logger.js';
 
 export interface ProxyOptions {
   version: string;
@@ -27,21 +27,26 @@ const SHUTDOWN_GRACE_MS = 5000;
 const SHUTDOWN_LINGER_MS = 500;
 const SHUTDOWN_POLL_MS = 20;
 
+/** A pool and its listener, as a reload replaces them. */
+interface ServedPool {
+  pool: Pool;
+  listener: Listener;
+}
+
 export class Proxy {
-  private readonly pools: Pool[];
-  private readonly listeners: Listener[];
+  private pools: Pool[];
+  private listeners: Listener[];
+  /** Pools a reload removed or changed, still writing the replies their clients are owed. */
+  private readonly retiring = new Set<ServedPool>();
+  private readonly startedAt = Date.now();
   private readonly snapshot: StatsSnapshot;
   private readonly statsServer: StatsServer | null;
   private statsTimer: NodeJS.Timeout | null = null;
 
   constructor(config: Config, private readonly options: ProxyOptions) {
-    const startedAt = Date.now();
     this.pools = config.pools.map((poolConfig) => new Pool(poolConfig));
-    this.listeners = this.pools.map((pool) => {
-      const info = { version: options.version, startedAt, clientCount: () => pool.stats.client_connections };
-      return new Listener(pool, () => (pool.config.protocol === 'memcache' ? new MemcacheHandler(pool) : new RedisHandler(pool, info)));
-    });
-    this.snapshot = new StatsSnapshot(options.version, startedAt);
+    this.listeners = this.pools.map((pool) => this.newListener(pool));
+    this.snapshot = new StatsSnapshot(options.version, this.startedAt);
     this.statsServer = options.publishStats === undefined ? new StatsServer(this.snapshot) : null;
   }
 
@@ -54,12 +59,34 @@ export class Proxy {
       await this.stop(0);
       throw err;
     }
-    for (const pool of this.pools) {
-      if (pool.config.preconnect) pool.preconnect();
-      logNotice(`pool '${pool.name}' listening on ${pool.config.listen.text} with ${pool.servers.length} server${pool.servers.length === 1 ? '' : 's'}`);
-    }
+    for (const pool of this.pools) serving(pool);
     this.takeStats();
     this.statsTimer = setInterval(() => this.takeStats(), this.options.statsInterval);
+  }
+
+  /**
+   * Applies a reloaded config. A pool removed stops listening, and its clients are closed once
+   * their replies are written; a pool added starts listening; a changed pool is both (its
+   * clients reconnect to the new settings). Unchanged pools, their clients and their server
+   * connections are not touched. A pool that cannot listen is logged and left out.
+   */
+  async reload(config: Config): Promise<void> {
+    const wanted = new Map(config.pools.map((poolConfig) => [poolConfig.name, poolConfig]));
+    const kept = new Map<string, ServedPool>();
+    this.pools.forEach((pool, index) => {
+      const served = { pool, listener: this.listeners[index]! };
+      const next = wanted.get(pool.name);
+      if (next !== undefined && samePool(pool.config, next)) kept.set(pool.name, served);
+      else void this.retire(served, next === undefined ? 'removed' : 'changed');
+    });
+    const next: ServedPool[] = [];
+    for (const poolConfig of config.pools) {
+      const served = kept.get(poolConfig.name) ?? (await this.startPool(poolConfig));
+      if (served !== null) next.push(served);
+    }
+    this.pools = next.map((served) => served.pool);
+    this.listeners = next.map((served) => served.listener);
+    this.takeStats();
   }
 
   /**
@@ -69,13 +96,34 @@ export class Proxy {
   async stop(graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
     if (this.statsTimer !== null) clearInterval(this.statsTimer);
     this.statsServer?.close();
-    for (const listener of this.listeners) listener.close();
-    for (const client of this.clients()) client.drain();
-    const deadline = Date.now() + graceMs;
-    await waitUntil(deadline, () => this.clients().every((client) => client.drained));
-    for (const client of this.clients()) client.close();
-    for (const pool of this.pools) pool.close();
-    await waitUntil(Math.min(deadline, Date.now() + SHUTDOWN_LINGER_MS), () => this.clients().length === 0);
+    const served = this.pools.map((pool, index) => ({ pool, listener: this.listeners[index]! }));
+    await closeGracefully([...served, ...this.retiring], graceMs);
+  }
+
+  private newListener(pool: Pool): Listener {
+    const info = { version: this.options.version, startedAt: this.startedAt, clientCount: () => pool.stats.client_connections };
+    return new Listener(pool, () => (pool.config.protocol === 'memcache' ? new MemcacheHandler(pool) : new RedisHandler(pool, info)));
+  }
+
+  private async startPool(config: PoolConfig): Promise<ServedPool | null> {
+    const pool = new Pool(config);
+    const listener = this.newListener(pool);
+    try {
+      await listener.listen();
+    } catch (err) {
+      pool.close();
+      log.write(`reload: ${(err as Error).message}: the pool is not served`);
+      return null;
+    }
+    serving(pool);
+    return { pool, listener };
+  }
+
+  private async retire(served: ServedPool, why: 'removed' | 'changed'): Promise<void> {
+    logNotice(`pool '${served.pool.name}' ${why} by the reload: closing ${served.pool.config.listen.text} and its clients after their replies`);
+    this.retiring.add(served);
+    await closeGracefully([served], SHUTDOWN_GRACE_MS);
+    this.retiring.delete(served);
   }
 
   private takeStats(): void {
@@ -83,9 +131,32 @@ export class Proxy {
     else this.options.publishStats(takeStats(this.pools));
   }
 
-  private clients(): ClientConnection[] {
-    return this.listeners.flatMap((listener) => [...listener.clients]);
-  }
+}
+
+function serving(pool: Pool): void {
+  if (pool.config.preconnect) pool.preconnect();
+  logNotice(`pool '${pool.name}' listening on ${pool.config.listen.text} with ${pool.servers.length} server${pool.servers.length === 1 ? '' : 's'}`);
+}
+
+/** Whether a reload leaves the pool as it runs: the same settings and servers, wherever they are in the file. */
+function samePool(running: PoolConfig, reloaded: PoolConfig): boolean {
+  const withoutLines = (config: PoolConfig) => JSON.stringify({ ...config, line: 0, servers: config.servers.map((server) => ({ ...server, line: 0 })) });
+  return withoutLines(running) === withoutLines(reloaded);
+}
+
+/**
+ * No new clients and no new requests; the requests already read get their replies (up to
+ * `graceMs`), then every connection of these pools is closed.
+ */
+async function closeGracefully(served: readonly ServedPool[], graceMs: number): Promise<void> {
+  const clients = (): ClientConnection[] => served.flatMap(({ listener }) => [...listener.clients]);
+  for (const { listener } of served) listener.close();
+  for (const client of clients()) client.drain();
+  const deadline = Date.now() + graceMs;
+  await waitUntil(deadline, () => clients().every((client) => client.drained));
+  for (const client of clients()) client.close();
+  for (const { pool } of served) pool.close();
+  await waitUntil(Math.min(deadline, Date.now() + SHUTDOWN_LINGER_MS), () => clients().length === 0);
 }
 
 /** Polls `done` until it is true or `deadline` (a Date.now() time) has passed. */

@@ -2,9 +2,13 @@
 // and what its signal handlers act on.
 import { writeFileSync } from 'node:fs';
 
-/** What a SIGINT/SIGTERM stops: a proxy, or the master of the workers (which also forwards SIGHUP, SIGTTIN, SIGTTOU). */
+/**
+ * What the signals act on: SIGINT/SIGTERM stop it, SIGHUP reloads its config; the master of the
+ * workers also forwards SIGHUP, SIGTTIN and SIGTTOU to them.
+ */
 export interface Running {
   stop(): Promise<void>;
+  reload?(): void;
   forward?(signal: NodeJS.Signals): void;
 }
 

@@ -7,7 +7,8 @@ import { log, logNotice } from '../log/logger.js';
 import { StatsSnapshot, sumStats, type StatsData } from '../stats/report.js';
 import { StatsServer } from '../stats/stats-server.js';
 import { removeStaleSocket } from '../proxy/listener.js';
-import { isWorkerMessage, WORKER_SLOT_ENV, type WorkerMessage } from './messages.js';
+import { isOwnMessage, WORKER_SLOT_ENV, type MasterMessage, type WorkerMessage } from './messages.js';
+import { readReloadedConfig } from './reload.js';
 
 export interface SupervisorOptions {
   count: number;
@@ -46,7 +47,7 @@ export class Supervisor {
   /** Set once every worker has started: from then on, a worker that dies is restarted. */
   private running = false;
 
-  constructor(private readonly config: Config, private readonly options: SupervisorOptions) {
+  constructor(private config: Config, private readonly options: SupervisorOptions) {
     this.slots = Array.from({ length: options.count }, (_, index) =>
       ({ number: index + 1, worker: null, startedAt: 0, restartDelay: RESTART_DELAY_MS, restartTimer: null }));
     this.snapshot = new StatsSnapshot(options.version, Date.now());
@@ -56,8 +57,7 @@ export class Supervisor {
   /** Binds the stats port and starts every worker; rejects (after stopping them) when one cannot start. */
   async start(): Promise<void> {
     await this.statsServer.listen(this.options.statsAddr, this.options.statsPort);
-    // The master binds unix sockets for the workers: a stale one must go before the first binds.
-    for (const pool of this.config.pools) if (pool.listen.kind === 'unix') removeStaleSocket(pool.listen.path);
+    this.removeStaleSockets();
     cluster.setupPrimary({ exec: this.options.script, args: [...this.options.args], silent: false });
     try {
       await Promise.all(this.slots.map((slot) => this.fork(slot)));
@@ -67,6 +67,26 @@ export class Supervisor {
     }
     this.running = true;
     logNotice(`started ${this.slots.length} worker processes (pids ${this.slots.map((slot) => slot.worker?.process.pid).join(', ')})`);
+  }
+
+  /** SIGHUP: checks the config file, and when it is valid has every worker apply it. */
+  reload(): void {
+    const config = readReloadedConfig(this.config.file, this.config);
+    if (config === null) return;
+    const previous = this.config;
+    this.config = config;
+    this.removeStaleSockets(previous);
+    const message: MasterMessage = { kind: 'reload' };
+    for (const slot of this.slots) if (slot.worker?.isConnected()) slot.worker.send(message);
+  }
+
+  /**
+   * The master binds unix sockets for the workers: a stale one must go before the first binds.
+   * After a reload, only the new paths: the sockets of `previous` are in use.
+   */
+  private removeStaleSockets(previous?: Config): void {
+    const inUse = new Set(previous?.pools.map(({ listen }) => (listen.kind === 'unix' ? listen.path : '')));
+    for (const { listen } of this.config.pools) if (listen.kind === 'unix' && !inUse.has(listen.path)) removeStaleSocket(listen.path);
   }
 
   /** Sends `signal` to every worker. */
@@ -99,7 +119,7 @@ export class Supervisor {
     return new Promise((resolve, reject) => {
       let started = false;
       worker.on('message', (message: unknown) => {
-        if (!isWorkerMessage(message)) return;
+        if (!isOwnMessage<WorkerMessage>(message)) return;
         if (message.kind === 'ready') {
           started = true;
           resolve();

@@ -4,7 +4,8 @@ import type { Config } from '../config/types.js';
 import { log, logNotice } from '../log/logger.js';
 import { Proxy, type ProxyOptions } from '../proxy/proxy.js';
 import { dropPrivileges } from './identity.js';
-import { WORKER_SLOT_ENV, type WorkerMessage } from './messages.js';
+import { isOwnMessage, WORKER_SLOT_ENV, type MasterMessage, type WorkerMessage } from './messages.js';
+import { proxyReloader } from './reload.js';
 import { setProcessTitle, type RunningSignals } from './process-role.js';
 
 export interface WorkerOptions {
@@ -36,7 +37,12 @@ export async function runWorker(config: Config, options: WorkerOptions, signals:
     return fail((err as Error).message);
   }
   logNotice(`worker ${workerSlot()} started on pid ${process.pid}`);
-  signals.started(proxy);
+  // The master forwards SIGHUP (this worker reopens its log) and asks for the reload itself.
+  signals.started({ stop: () => proxy.stop() });
+  const reload = proxyReloader(proxy, config.file, config);
+  process.on('message', (message: unknown) => {
+    if (isOwnMessage<MasterMessage>(message) && message.kind === 'reload') reload();
+  });
   send({ kind: 'ready' });
 }
 

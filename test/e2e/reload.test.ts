@@ -94,7 +94,9 @@ for (const workers of [1, 2]) {
       const reload = async (what: string, done: () => Promise<boolean>) => {
         const start = Date.now();
         proxy.signal('SIGHUP');
-        await waitFor(what, done, 3000);
+        await waitFor(what, done, 3000).catch((err: Error) => {
+          throw new Error(`${err.message}; the proxy's log:\n${proxy.output}`);
+        });
         t.diagnostic(`${what}: ${Date.now() - start} ms after SIGHUP`);
       };
       let load: SteadyLoad | null = null;
@@ -134,7 +136,6 @@ for (const workers of [1, 2]) {
         await waitFor('the load going on', () => load!.requests > before + 20, 5000);
         await load.stop();
         assert.deepEqual(load.failures, []);
-        assert.ok(load.requests > 100, `requests sent: ${load.requests}`);
         assert.deepEqual(await connectionIds(steady), alphaConnections, 'the untouched pool kept its server connections');
         load = null;
       } finally {

@@ -200,7 +200,6 @@ function writePidFile(file: string): void {
   });
 }
 
-
 /** "signal 15 (SIGTERM) received, exiting", as twemproxy logs each signal it handles. */
 function logSignal(signal: NodeJS.Signals, action = ''): void {
   log.write(`signal ${constants.signals[signal]} (${signal}) received${action}`);

@@ -15,11 +15,11 @@ const FILE_LIMIT_LOG_WINDOW_MS = 10000;
 
 export class Listener {
   private readonly server: NetServer;
-  readonly clients = new Set<ClientConnection>();
+  private clientSet = new Set<ClientConnection>();
   private readonly fileLimitLog = new BurstLog(LOG_ERR, 'clients accepted at the open file limit', FILE_LIMIT_LOG_WINDOW_MS);
 
   /** `newHandler` makes each client's own handler (it holds that client's parse state). */
-  constructor(private readonly pool: Pool, private readonly newHandler: () => RequestHandler) {
+  constructor(private pool: Pool, private newHandler: () => RequestHandler) {
     this.server = createServer({ allowHalfOpen: true, pauseOnConnect: false }, (socket) => this.accept(socket));
   }
 
@@ -44,6 +44,22 @@ export class Listener {
         this.server.listen({ host: listen.host, port: listen.port, backlog }, done);
       }
     });
+  }
+
+  get clients(): ReadonlySet<ClientConnection> {
+    return this.clientSet;
+  }
+
+  /**
+   * A reload changed the pool but not its address: new clients go to `pool`, on the same open
+   * socket (no moment when the port is closed). Returns the clients of the previous pool.
+   */
+  handOver(pool: Pool, newHandler: () => RequestHandler): ReadonlySet<ClientConnection> {
+    const previous = this.clientSet;
+    this.clientSet = new Set();
+    this.pool = pool;
+    this.newHandler = newHandler;
+    return previous;
   }
 
   /** Stops accepting; existing clients stay (server.close's callback would wait for them all). */
@@ -73,8 +89,9 @@ export class Listener {
       return;
     }
     const client = new ClientConnection(socket, this.newHandler(), this.pool.stats);
-    this.clients.add(client);
-    socket.once('close', () => this.clients.delete(client));
+    const clients = this.clientSet;
+    clients.add(client);
+    socket.once('close', () => clients.delete(client));
     this.checkOpenFileLimit();
   }
 }

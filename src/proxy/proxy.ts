@@ -2,7 +2,7 @@
 import type { Config, PoolConfig } from '../config/types.js';
 import { Pool } from './pool.js';
 import { Listener } from './listener.js';
-import type { ClientConnection } from './client-connection.js';
+import type { ClientConnection, RequestHandler } from './client-connection.js';
 import { RedisHandler } from './redis-handler.js';
 import { MemcacheHandler } from './memcache-handler.js';
 import { StatsSnapshot, takeStats, type StatsData } from '../stats/report.js';
@@ -33,11 +33,18 @@ interface ServedPool {
   listener: Listener;
 }
 
+/** What a graceful close ends: a pool, its clients, and its listener unless another pool took it over. */
+interface Closing {
+  pool: Pool;
+  clients: () => ReadonlySet<ClientConnection>;
+  listener: Listener | null;
+}
+
 export class Proxy {
   private pools: Pool[];
   private listeners: Listener[];
   /** Pools a reload removed or changed, still writing the replies their clients are owed. */
-  private readonly retiring = new Set<ServedPool>();
+  private readonly retiring = new Set<Closing>();
   private readonly startedAt = Date.now();
   private readonly snapshot: StatsSnapshot;
   private readonly statsServer: StatsServer | null;
@@ -66,23 +73,33 @@ export class Proxy {
 
   /**
    * Applies a reloaded config. A pool removed stops listening, and its clients are closed once
-   * their replies are written; a pool added starts listening; a changed pool is both (its
-   * clients reconnect to the new settings). Unchanged pools, their clients and their server
-   * connections are not touched. A pool that cannot listen is logged and left out.
+   * their replies are written; a pool added starts listening. A changed pool keeps its listening
+   * socket when its address is the same: new clients get the new settings, and the clients of
+   * the old settings are closed after their replies (they reconnect). Unchanged pools, their
+   * clients and their server connections are not touched. A pool that cannot listen is logged
+   * and left out.
    */
   async reload(config: Config): Promise<void> {
-    const wanted = new Map(config.pools.map((poolConfig) => [poolConfig.name, poolConfig]));
-    const kept = new Map<string, ServedPool>();
-    this.pools.forEach((pool, index) => {
-      const served = { pool, listener: this.listeners[index]! };
-      const next = wanted.get(pool.name);
-      if (next !== undefined && samePool(pool.config, next)) kept.set(pool.name, served);
-      else void this.retire(served, next === undefined ? 'removed' : 'changed');
-    });
+    const running = new Map(this.pools.map((pool, index) => [pool.name, { pool, listener: this.listeners[index]! }]));
+    const wanted = new Set(config.pools.map((poolConfig) => poolConfig.name));
+    // Removed first, so that a pool added on a removed one's address can bind it.
+    for (const [name, served] of running) if (!wanted.has(name)) void this.retire(closingOf(served), 'removed');
     const next: ServedPool[] = [];
     for (const poolConfig of config.pools) {
-      const served = kept.get(poolConfig.name) ?? (await this.startPool(poolConfig));
-      if (served !== null) next.push(served);
+      const served = running.get(poolConfig.name);
+      if (served !== undefined && samePool(served.pool.config, poolConfig)) {
+        next.push(served);
+      } else if (served !== undefined && sameSocket(served.pool.config, poolConfig)) {
+        const pool = new Pool(poolConfig);
+        const clients = served.listener.handOver(pool, this.handlers(pool));
+        void this.retire({ pool: served.pool, clients: () => clients, listener: null }, 'changed');
+        serving(pool);
+        next.push({ pool, listener: served.listener });
+      } else {
+        if (served !== undefined) void this.retire(closingOf(served), 'changed');
+        const started = await this.startPool(poolConfig);
+        if (started !== null) next.push(started);
+      }
     }
     this.pools = next.map((served) => served.pool);
     this.listeners = next.map((served) => served.listener);
@@ -96,13 +113,18 @@ export class Proxy {
   async stop(graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
     if (this.statsTimer !== null) clearInterval(this.statsTimer);
     this.statsServer?.close();
-    const served = this.pools.map((pool, index) => ({ pool, listener: this.listeners[index]! }));
+    const served = this.pools.map((pool, index) => closingOf({ pool, listener: this.listeners[index]! }));
     await closeGracefully([...served, ...this.retiring], graceMs);
   }
 
   private newListener(pool: Pool): Listener {
+    return new Listener(pool, this.handlers(pool));
+  }
+
+  /** What makes each new client's handler for `pool`. */
+  private handlers(pool: Pool): () => RequestHandler {
     const info = { version: this.options.version, startedAt: this.startedAt, clientCount: () => pool.stats.client_connections };
-    return new Listener(pool, () => (pool.config.protocol === 'memcache' ? new MemcacheHandler(pool) : new RedisHandler(pool, info)));
+    return () => (pool.config.protocol === 'memcache' ? new MemcacheHandler(pool) : new RedisHandler(pool, info));
   }
 
   private async startPool(config: PoolConfig): Promise<ServedPool | null> {
@@ -119,11 +141,12 @@ export class Proxy {
     return { pool, listener };
   }
 
-  private async retire(served: ServedPool, why: 'removed' | 'changed'): Promise<void> {
-    logNotice(`pool '${served.pool.name}' ${why} by the reload: closing ${served.pool.config.listen.text} and its clients after their replies`);
-    this.retiring.add(served);
-    await closeGracefully([served], SHUTDOWN_GRACE_MS);
-    this.retiring.delete(served);
+  private async retire(closing: Closing, why: 'removed' | 'changed'): Promise<void> {
+    const what = closing.listener === null ? 'its clients' : `${closing.pool.config.listen.text} and its clients`;
+    logNotice(`pool '${closing.pool.name}' ${why} by the reload: closing ${what} after their replies`);
+    this.retiring.add(closing);
+    await closeGracefully([closing], SHUTDOWN_GRACE_MS);
+    this.retiring.delete(closing);
   }
 
   private takeStats(): void {
@@ -144,18 +167,27 @@ function samePool(running: PoolConfig, reloaded: PoolConfig): boolean {
   return withoutLines(running) === withoutLines(reloaded);
 }
 
+/** Whether a changed pool can keep the listening socket of the running one. */
+function sameSocket(running: PoolConfig, reloaded: PoolConfig): boolean {
+  return running.listen.text === reloaded.listen.text && running.backlog === reloaded.backlog;
+}
+
+function closingOf({ pool, listener }: ServedPool): Closing {
+  return { pool, clients: () => listener.clients, listener };
+}
+
 /**
  * No new clients and no new requests; the requests already read get their replies (up to
  * `graceMs`), then every connection of these pools is closed.
  */
-async function closeGracefully(served: readonly ServedPool[], graceMs: number): Promise<void> {
-  const clients = (): ClientConnection[] => served.flatMap(({ listener }) => [...listener.clients]);
-  for (const { listener } of served) listener.close();
+async function closeGracefully(closing: readonly Closing[], graceMs: number): Promise<void> {
+  const clients = (): ClientConnection[] => closing.flatMap((entry) => [...entry.clients()]);
+  for (const { listener } of closing) listener?.close();
   for (const client of clients()) client.drain();
   const deadline = Date.now() + graceMs;
   await waitUntil(deadline, () => clients().every((client) => client.drained));
   for (const client of clients()) client.close();
-  for (const { pool } of served) pool.close();
+  for (const { pool } of closing) pool.close();
   await waitUntil(Math.min(deadline, Date.now() + SHUTDOWN_LINGER_MS), () => clients().length === 0);
 }
 

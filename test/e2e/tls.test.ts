@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Nutcracker, poolsYaml, readStats, type PoolSpec } from '../helpers/nutcracker.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { RedisServer } from '../helpers/redis-server.js';
@@ -191,6 +192,43 @@ describe('TLS to the servers', () => {
     await waitFor('the proxy to see its connection closed', () => /server 'localhost:\d+' of pool 'byName' closed/.test(proxy.output));
     assert.equal(await through('byName', 'GET', 'tls:resume'), '$1\r\n1\r\n');
     assert.match(proxy.output, /connected to server 'localhost:\d+' of pool 'byName' over TLSv1\.3 \(session resumed\)/);
+  });
+});
+
+describe('the conf/nutcracker.tls.yml example', () => {
+  it('works as written against TLS redis-servers (their addresses, and tls_ca_file for the test CA, filled in)', async () => {
+    const ca = await TestCa.create();
+    const shards: RedisServer[] = [];
+    let proxy: Nutcracker | null = null;
+    try {
+      const example = readFileSync(fileURLToPath(new URL('../../../conf/nutcracker.tls.yml', import.meta.url)), 'utf8');
+      const password = /redis_auth: (\S+)/.exec(example)![1]!;
+      const cert = await ca.issue('cache', { dnsNames: ['localhost'] });
+      for (let i = 0; i < 2; i++) {
+        shards.push(await RedisServer.start({ args: ['--requirepass', password], tls: { server: cert, ca: ca.cert, authClients: false } }));
+      }
+      const port = await freePort();
+      let shard = 0;
+      const yaml = example
+        .replace('listen: 127.0.0.1:22121', `listen: 127.0.0.1:${port}`)
+        .replace(/^(\s+)tls_enabled: true$/m, `$1tls_enabled: true\n$1tls_ca_file: ${ca.cert}`)
+        .replace(/^(\s+- )\S+:6379:1/gm, (_line, dash: string) => `${dash}localhost:${shards[shard++]!.port}:1`);
+      assert.equal(shard, 2, 'the example has two servers');
+      proxy = await Nutcracker.startConfig(yaml, { 'secure-cache': port });
+      const client = await RawClient.connect(port);
+      try {
+        assert.equal(await client.command('AUTH', password), '+OK\r\n');
+        for (let i = 0; i < 20; i++) assert.equal(await client.command('SET', `order:${i}`, String(i)), '+OK\r\n');
+        assert.equal(await client.command('GET', 'order:7'), '$1\r\n7\r\n');
+      } finally {
+        client.close();
+      }
+      for (const server of shards) assert.notEqual(await server.command('DBSIZE'), ':0\r\n', 'both shards hold keys');
+    } finally {
+      await proxy?.destroy();
+      for (const server of shards) await server.destroy();
+      ca.destroy();
+    }
   });
 });
 

@@ -3,6 +3,7 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import type { Entry, Section } from './section.js';
 import type { ServerConfig, TlsConfig } from './types.js';
 
@@ -33,7 +34,19 @@ export function readTls(section: Section, servers: readonly ServerConfig[] | nul
   const { cert, key } = readClientPair(section);
   const serverName = readServerName(section);
   if (verifyPeer && serverName === null) requireNameForUnixServers(section, servers ?? []);
-  return { verifyPeer, ca, cert, key, serverName };
+  const tls = { verifyPeer, ca, cert, key, serverName };
+  checkUsableByOpenSsl(section, tls);
+  return tls;
+}
+
+/** What the connections will build from the files: anything OpenSSL refuses is said now, not at the first connection. */
+function checkUsableByOpenSsl(section: Section, tls: TlsConfig): void {
+  try {
+    createSecureContext({ ca: tls.ca ?? undefined, cert: tls.cert ?? undefined, key: tls.key ?? undefined });
+  } catch (error) {
+    section.problem(section.entry('tls_enabled')!,
+      `is true, but OpenSSL cannot use the TLS files given (${(error as Error).message}): check tls_ca_file, tls_cert_file and tls_key_file`);
+  }
 }
 
 /** A tls_* key without `tls_enabled: true` would be silently ignored: refused instead. */

@@ -509,6 +509,16 @@ describe('TLS keys', () => {
       /is encrypted, and the proxy cannot ask for its passphrase: give it unencrypted/);
   });
 
+  it('refuses files OpenSSL will not use, such as a client key too small for its security level', async () => {
+    const { runCommand } = await import('../helpers/process.js');
+    const weak = { cert: join(ca.dir, 'weak.crt'), key: join(ca.dir, 'weak.key') };
+    const result = await runCommand('openssl', ['req', '-x509', '-newkey', 'rsa:512', '-nodes', '-keyout', weak.key, '-out', weak.cert,
+      '-days', '1', '-subj', '/CN=weak']);
+    assert.equal(result.code, 0, result.stderr);
+    assertOneProblem(alpha('tls_enabled: true', `tls_cert_file: ${weak.cert}`, `tls_key_file: ${weak.key}`), 4, 'tls_enabled',
+      /is true, but OpenSSL cannot use the TLS files given \(.*ee key too small\): check tls_ca_file, tls_cert_file and tls_key_file/);
+  });
+
   it('checks tls_server_name is a host name', () => {
     assert.equal(onlyPool(alpha('tls_enabled: true', 'tls_server_name: 10.0.0.7')).tls?.serverName, '10.0.0.7');
     assertOneProblem(alpha('tls_enabled: true', 'tls_server_name: cache.example.com:6379'), 5, 'tls_server_name', /is not a host name/);

@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { Nutcracker, poolsYaml, readStats, type PoolSpec } from '../helpers/nutcracker.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { RedisServer } from '../helpers/redis-server.js';
-import { runCommand, runNutcracker } from '../helpers/process.js';
+import { killChild, runCommand, runNutcracker } from '../helpers/process.js';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { connectNodeClients } from '../helpers/clients.js';
 import { TestCa, type CertFiles } from '../helpers/tls-certs.js';
 import { freePort, listenOnFreePort, waitFor } from '../helpers/ports.js';
@@ -192,6 +193,50 @@ describe('TLS to the servers', () => {
     await waitFor('the proxy to see its connection closed', () => /server 'localhost:\d+' of pool 'byName' closed/.test(proxy.output));
     assert.equal(await through('byName', 'GET', 'tls:resume'), '$1\r\n1\r\n');
     assert.match(proxy.output, /connected to server 'localhost:\d+' of pool 'byName' over TLSv1\.3 \(session resumed\)/);
+  });
+});
+
+describe('a memcached pool over TLS', () => {
+  it('works against memcached -Z with a valid certificate, and refuses one for another name', async () => {
+    const ca = await TestCa.create();
+    const port = await freePort();
+    let memcached: ChildProcess | null = null;
+    let proxy: Nutcracker | null = null;
+    try {
+      const cert = await ca.issue('memcached', { dnsNames: ['localhost'] });
+      memcached = spawn('memcached', ['-u', 'root', '-l', '127.0.0.1', '-p', String(port), '-U', '0', '-Z',
+        '-o', `ssl_chain_cert=${cert.cert},ssl_key=${cert.key}`], { stdio: 'ignore' });
+      const started = memcached;
+      await waitFor('memcached with TLS', async () => {
+        if (started.exitCode !== null) throw new Error(`memcached exited with ${started.exitCode}`);
+        return RawClient.connectTls(port, '127.0.0.1', { rejectUnauthorized: false }).then((client) => (client.close(), true), () => false);
+      });
+      const memcache = { redis: false, tls_enabled: true, tls_ca_file: ca.cert };
+      proxy = await Nutcracker.start({
+        good: { servers: [`localhost:${port}:1`], options: memcache },
+        wrong: { servers: [`localhost:${port}:1`], options: { ...memcache, tls_server_name: 'cache.example.com' } },
+      });
+      const good = await RawClient.connect(proxy.port('good'));
+      try {
+        good.write('set tls:mc 0 0 5\r\nhello\r\nget tls:mc\r\n');
+        await good.until(() => good.data.includes('END\r\n'), 5000);
+        assert.equal(good.data, 'STORED\r\nVALUE tls:mc 0 5\r\nhello\r\nEND\r\n');
+      } finally {
+        good.close();
+      }
+      const wrong = await RawClient.connect(proxy.port('wrong'));
+      try {
+        wrong.write('get tls:mc\r\n');
+        await wrong.until(() => wrong.data.endsWith('\r\n'), 5000);
+        assert.match(wrong.data, /^SERVER_ERROR TLS handshake failed: the server's certificate is not for this name/);
+      } finally {
+        wrong.close();
+      }
+    } finally {
+      await proxy?.destroy();
+      await killChild(memcached);
+      ca.destroy();
+    }
   });
 });
 

@@ -62,6 +62,7 @@ class TlsConnector implements Connector {
 
   open(endpoint: Endpoint, hostName: string): Socket {
     const name = this.config.serverName ?? hostName;
+    // Per name too: Node does not check the name again on a resumed session.
     const sessionKey = `${name} ${endpoint.host}:${endpoint.port}`;
     const socket = connectTls({
       ...(endpoint.isUnix ? { path: endpoint.host } : { host: endpoint.host, port: endpoint.port }),

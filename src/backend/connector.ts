@@ -74,7 +74,7 @@ class TlsConnector implements Connector {
       session: this.sessions.get(sessionKey),
     });
     socket.on('session', (session: Buffer) => this.keepSession(sessionKey, session));
-    socket.setTimeout(HANDSHAKE_SILENCE_MS, () => socket.destroy(Object.assign(new Error('TLS handshake timed out'), { code: HANDSHAKE_TIMEOUT })));
+    socket.setTimeout(HANDSHAKE_SILENCE_MS, () => socket.destroy(silenceError(socket.connecting)));
     socket.once('secureConnect', () => socket.setTimeout(0));
     return socket;
   }
@@ -98,6 +98,13 @@ class TlsConnector implements Connector {
     if (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
     this.sessions.set(key, session);
   }
+}
+
+/** The server said nothing for too long: during the TCP connect, or during the TLS handshake. */
+function silenceError(connecting: boolean): Error {
+  return connecting
+    ? Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' })
+    : Object.assign(new Error('TLS handshake timed out'), { code: HANDSHAKE_TIMEOUT });
 }
 
 /** An error of a TLS socket: OpenSSL's ones say which library and why. */

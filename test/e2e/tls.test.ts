@@ -12,6 +12,7 @@ import { RawClient } from '../helpers/raw-client.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { killChild, runCommand, runNutcracker } from '../helpers/process.js';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
 import { connectNodeClients } from '../helpers/clients.js';
 import { TestCa, type CertFiles } from '../helpers/tls-certs.js';
 import { freePort, listenOnFreePort, waitFor } from '../helpers/ports.js';
@@ -193,6 +194,36 @@ describe('TLS to the servers', () => {
     await waitFor('the proxy to see its connection closed', () => /server 'localhost:\d+' of pool 'byName' closed/.test(proxy.output));
     assert.equal(await through('byName', 'GET', 'tls:resume'), '$1\r\n1\r\n');
     assert.match(proxy.output, /connected to server 'localhost:\d+' of pool 'byName' over TLSv1\.3 \(session resumed\)/);
+  });
+});
+
+describe('a TLS server that does not accept the connection', () => {
+  it('gives up on the TCP connect after 10 s with "Connection timed out"', async () => {
+    // A listener with a full accept queue that never accepts: Linux drops the next SYNs, so a connect hangs.
+    const port = await freePort();
+    const listener = spawn('/usr/bin/python3', ['-c',
+      `import socket, time\ns = socket.socket()\ns.bind(("127.0.0.1", ${port}))\ns.listen(0)\nprint("listening", flush=True)\ntime.sleep(60)`],
+    { stdio: ['ignore', 'pipe', 'ignore'] });
+    const fillers: Socket[] = [];
+    let proxy: Nutcracker | null = null;
+    try {
+      await new Promise((resolve) => listener.stdout!.once('data', resolve));
+      for (let i = 0; i < 4; i++) fillers.push(connect({ host: '127.0.0.1', port }).on('error', () => undefined));
+      await waitFor('the accept queue to be full', () => fillers.filter((socket) => !socket.connecting).length >= 1);
+      proxy = await Nutcracker.start({ pool: { servers: [`localhost:${port}:1`], options: { tls_enabled: true } } });
+      const client = await RawClient.connect(proxy.port('pool'));
+      try {
+        client.write('*2\r\n$3\r\nGET\r\n$1\r\nk\r\n');
+        const [reply] = await client.replies(1, 15000);
+        assert.equal(reply, '-ERR Connection timed out\r\n');
+      } finally {
+        client.close();
+      }
+    } finally {
+      await proxy?.destroy();
+      for (const socket of fillers) socket.destroy();
+      await killChild(listener);
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import { ServerStats, type PoolStats } from '../stats/counters.js';
 import { ServerConnection, type ConnectionContext } from './server-connection.js';
 import type { Codec } from '../protocol/codec.js';
 import { codecFor } from '../protocol/index.js';
+import type { Connector } from './connector.js';
 
 export interface ServerEvents {
   /** A connection of `server` failed (refused, reset, timed out, closed by the server). */
@@ -36,6 +37,7 @@ export class Server implements ConnectionContext {
     pool: PoolConfig,
     readonly poolStats: PoolStats,
     private readonly events: ServerEvents,
+    readonly connector: Connector,
   ) {
     this.poolName = pool.name;
     this.timeout = pool.timeout;

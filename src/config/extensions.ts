@@ -7,8 +7,6 @@ import type { IntegerRange, Section } from './section.js';
 type Extension =
   | { key: string; kind: 'bool'; fallback: boolean }
   | { key: string; kind: 'int'; fallback: number; range: IntegerRange }
-  /** A string with no default (a file or a name): any value asks for the feature. */
-  | { key: string; kind: 'text' }
   /** A list of nameservers, default empty (the system resolver). */
   | { key: string; kind: 'nameservers' };
 
@@ -28,12 +26,6 @@ const UNBUILT_POOL_EXTENSIONS: readonly Extension[] = [
   { key: 'connection_pooling', kind: 'bool', fallback: false },
   { key: 'connection_warming', kind: 'int', fallback: 0, range: { min: 0, unit: 'connections' } },
   { key: 'connection_idle_timeout', kind: 'int', fallback: 300, range: SECONDS },
-  { key: 'tls_enabled', kind: 'bool', fallback: false },
-  { key: 'tls_verify_peer', kind: 'bool', fallback: true },
-  { key: 'tls_ca_file', kind: 'text' },
-  { key: 'tls_cert_file', kind: 'text' },
-  { key: 'tls_key_file', kind: 'text' },
-  { key: 'tls_server_name', kind: 'text' },
   { key: 'dns_servers', kind: 'nameservers' },
 ];
 
@@ -47,7 +39,6 @@ export function checkUnbuiltExtensions(section: Section): void {
       section.problem(entry, `is not supported yet by this version: ${howToKeepDefault(extension)}`);
     }
   }
-  checkTlsKeyPair(section);
 }
 
 /** False when the value is its default (harmless) or invalid (already reported). */
@@ -57,8 +48,6 @@ function asksForBehaviour(section: Section, extension: Extension): boolean {
       return section.bool(extension.key, extension.fallback) !== extension.fallback;
     case 'int':
       return section.int(extension.key, extension.fallback, extension.range) !== extension.fallback;
-    case 'text':
-      return section.text(extension.key) !== undefined;
     case 'nameservers':
       return (readNameservers(section, extension.key) ?? []).length > 0;
   }
@@ -69,19 +58,9 @@ function howToKeepDefault(extension: Extension): string {
     case 'bool':
     case 'int':
       return `remove it or set it to its default, ${extension.fallback}`;
-    case 'text':
-      return 'remove it';
     case 'nameservers':
       return 'remove it to use the system resolver';
   }
-}
-
-/** A client certificate is useless without its key and the other way round. */
-function checkTlsKeyPair(section: Section): void {
-  const cert = section.entry('tls_cert_file');
-  const key = section.entry('tls_key_file');
-  if (cert && !key) section.problem(cert, "needs 'tls_key_file' too: a client certificate needs its private key");
-  if (key && !cert) section.problem(key, "needs 'tls_cert_file' too: a private key needs its client certificate");
 }
 
 /**

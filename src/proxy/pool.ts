@@ -2,6 +2,7 @@
 // distribution) and twemproxy's auto-ejection of failing servers.
 import type { PoolConfig } from '../config/types.js';
 import { Server, type ServerEvents } from '../backend/server.js';
+import { createConnector } from '../backend/connector.js';
 import { hashFunction, type HashFn } from '../hash/index.js';
 import { hashKey, parseHashTag, type HashTag } from '../hash/hash-tag.js';
 import { buildDispatcher, type Dispatcher } from '../distribution/index.js';
@@ -17,7 +18,8 @@ export class Pool implements ServerEvents {
   private retryTimer: NodeJS.Timeout | null = null;
 
   constructor(readonly config: PoolConfig) {
-    this.servers = config.servers.map((server) => new Server(server, config, this.stats, this));
+    const connector = createConnector(config.tls);
+    this.servers = config.servers.map((server) => new Server(server, config, this.stats, this, connector));
     this.hash = hashFunction(config.hash);
     this.hashTag = parseHashTag(config.hashTag);
     this.dispatcher = buildDispatcher(config.distribution, config.servers, this.servers.map(() => true));

@@ -60,9 +60,15 @@ export class Nutcracker {
     options: { openFileLimit?: number; global?: Record<string, string | number> } = {}): Promise<Nutcracker> {
     const ports: Record<string, number> = {};
     for (const name of Object.keys(pools)) ports[name] = await freePort();
-    const proxy = new Nutcracker(await freePort(), ports);
     const withListen = Object.fromEntries(Object.entries(pools).map(([name, pool]) => [name, { ...pool, listen: `127.0.0.1:${ports[name]}` }]));
-    writeFileSync(proxy.confFile, options.global === undefined ? poolsYaml(withListen) : extendedYaml(options.global, withListen));
+    return Nutcracker.startConfig(options.global === undefined ? poolsYaml(withListen) : extendedYaml(options.global, withListen), ports, args, options);
+  }
+
+  /** Starts nutcracker on a configuration written out by the test, whose pools listen on `ports` (by pool name). */
+  static async startConfig(yaml: string, ports: Record<string, number>, args: string[] = [],
+    options: { openFileLimit?: number } = {}): Promise<Nutcracker> {
+    const proxy = new Nutcracker(await freePort(), ports);
+    writeFileSync(proxy.confFile, yaml);
     await proxy.run(['-c', proxy.confFile, '-s', String(proxy.statsPort), '-a', '127.0.0.1', '-i', '100', ...args], options.openFileLimit);
     return proxy;
   }

@@ -10,12 +10,24 @@ import { connectionClosed, connectionOpened, type PoolStats, type ServerStats } 
 import { LOG_ERR, LOG_INFO, LOG_WARN, log, logError } from '../log/logger.js';
 import { BurstLog } from '../log/burst-log.js';
 import type { ServerConfig } from '../config/types.js';
-import type { Connector } from './connector.js';
+import type { Connector, Endpoint } from './connector.js';
 
-/** What a connection needs from its logical server. */
+/** The per-address counters a connection keeps. */
+export interface AddressCounters {
+  requests: number;
+  responses: number;
+}
+
+/** What a connection needs from its address and logical server. */
 export interface ConnectionContext {
   readonly config: ServerConfig;
+  /** Where it connects: an address's IP and port, or a unix socket path. */
+  readonly endpoint: Endpoint;
+  /** The address as the logs show it (`10.0.0.2:6379`). */
+  readonly label: string;
+  /** The logical server's counters (twemproxy's). */
   readonly stats: ServerStats;
+  readonly addressStats: AddressCounters;
   readonly poolStats: PoolStats;
   readonly poolName: string;
   /** Server timeout in ms, or null for none. */
@@ -76,12 +88,14 @@ export class ServerConnection implements Flushable {
   private oversized = false;
   private timer: NodeJS.Timeout | null = null;
 
-  /** `setupRequests`: written first, before any request (Redis AUTH, HELLO 3, SELECT). */
-  constructor(private readonly context: ConnectionContext, private readonly setupRequests: readonly Buffer[]) {
-    const { config } = context;
+  /**
+   * `setupRequests`: written first, before any request (Redis AUTH, HELLO 3, SELECT). `isProbe`:
+   * the connection only checks that an unhealthy address answers again.
+   */
+  constructor(private readonly context: ConnectionContext, private readonly setupRequests: readonly Buffer[], readonly isProbe = false) {
     this.input = new InputBuffer(context.maxReplyBytes);
     this.scanner = context.codec.createReplyScanner();
-    this.socket = context.connector.open(config, config.host);
+    this.socket = context.connector.open(context.endpoint, context.config.host);
     this.socket.setNoDelay(true);
     if (context.tcpKeepalive) this.socket.setKeepAlive(true);
     this.socket.on(context.connector.readyEvent, () => this.onReady());
@@ -100,6 +114,7 @@ export class ServerConnection implements Flushable {
     this.outgoing.push(request.data);
     this.outgoingBytes += request.data.length;
     stats.requests++;
+    this.context.addressStats.requests++;
     stats.request_bytes += request.data.length;
     stats.in_queue++;
     stats.in_queue_bytes += request.data.length;
@@ -153,7 +168,7 @@ export class ServerConnection implements Flushable {
 
   private onReady(): void {
     this.ready = true;
-    log.log(LOG_INFO, `connected to server '${this.context.config.name}' of pool '${this.context.poolName}'` +
+    log.log(LOG_INFO, `connected to server '${this.context.config.name}' of pool '${this.context.poolName}' at ${this.context.label}` +
       this.context.connector.describeReady(this.socket));
     this.flush();
   }
@@ -195,6 +210,7 @@ export class ServerConnection implements Flushable {
       }
       const request = this.inflight.shift()!;
       stats.responses++;
+      this.context.addressStats.responses++;
       stats.response_bytes += end - start;
       stats.out_queue--;
       stats.out_queue_bytes -= request.data.length;
@@ -275,12 +291,12 @@ export class ServerConnection implements Flushable {
     this.input.release();
     const failed = this.inflight.drain();
     if (failed.length > 0 || kind !== CloseKind.Deliberate) {
-      const line = `server '${this.context.config.name}' of pool '${this.context.poolName}' closed: ${reason} (${failed.length} requests in flight)`;
+      const line = `server '${this.context.config.name}' of pool '${this.context.poolName}' closed: ${reason} (${failed.length} requests in flight, address ${this.context.label})`;
       if (atFileLimit) fileLimitLog.write(line);
-      else log.log(kind === CloseKind.Eof ? LOG_INFO : LOG_WARN, line);
+      else log.log(kind === CloseKind.Eof || this.isProbe ? LOG_INFO : LOG_WARN, line);
     }
     const reply = this.context.codec.serverErrorReply(reason);
-    this.context.poolStats.forward_error += failed.length;
+    if (!this.isProbe) this.context.poolStats.forward_error += failed.length;
     for (const request of failed) {
       stats.out_queue--;
       stats.out_queue_bytes -= request.data.length;

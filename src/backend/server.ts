@@ -1,18 +1,32 @@
-// A logical server: one `servers:` line. It owns up to `server_connections` connections, shared
-// out by client, and its failure count for twemproxy's auto-ejection.
+// A logical server: one `servers:` line, a member of the ring and the unit of twemproxy's
+// auto-ejection. It owns its addresses (an IP literal or unix socket has one; a host name has
+// those DNS gives it, followed through discovery) and picks one per client from a table.
+import { isIP } from 'node:net';
 import type { PoolConfig, ServerConfig } from '../config/types.js';
 import { ServerStats, type PoolStats } from '../stats/counters.js';
-import { ServerConnection, type ConnectionContext } from './server-connection.js';
+import { ServerConnection, type ForwardedRequest } from './server-connection.js';
 import type { Codec } from '../protocol/codec.js';
 import { codecFor } from '../protocol/index.js';
 import type { Connector } from './connector.js';
+import { LOG_NOTICE, LOG_WARN, log } from '../log/logger.js';
+import { Address, type AddressOwner } from './address.js';
+import { AddressTable } from './address-table.js';
+import { describeChange, type Address as DiscoveredAddress, type AddressChange } from '../discovery/address-set.js';
+import { HostDiscovery, type DiscoveryContext, type DiscoveryDeps } from '../discovery/host-discovery.js';
+import type { LookupError } from '../discovery/resolver.js';
 
 export interface ServerEvents {
-  /** A connection of `server` failed (refused, reset, timed out, closed by the server). */
+  /** A connection of `server` failed while none of its other addresses is healthy. */
   serverFailed(server: Server): void;
 }
 
-export class Server implements ConnectionContext {
+/** Where a request is sent: a connection of one address, or the error of a server with no address yet. */
+export interface RequestSink {
+  readonly closed: boolean;
+  send(request: ForwardedRequest): void;
+}
+
+export class Server implements AddressOwner, DiscoveryContext {
   readonly stats = new ServerStats();
   failureCount = 0;
   /** ms timestamp until which the server is ejected (0 = not ejected). */
@@ -21,16 +35,25 @@ export class Server implements ConnectionContext {
   readonly timeout: number | null;
   readonly tcpKeepalive: boolean;
   readonly codec: Codec;
+  readonly serverConnections: number;
+  readonly failureThreshold: number;
   /** Written first on every connection; the RESP3 ones also say HELLO 3. */
-  private readonly setupRequests: readonly Buffer[];
-  private readonly resp3SetupRequests: readonly Buffer[];
+  readonly setupRequests: readonly Buffer[];
+  readonly resp3SetupRequests: readonly Buffer[];
   readonly maxReplyBytes: number;
-  private readonly connections: (ServerConnection | null)[];
-  /** The same for clients that speak RESP3 (HELLO 3): these connections said HELLO 3 to the server. */
-  private readonly resp3Connections: (ServerConnection | null)[];
-  /** Open connections dedicated to one client at a time (transactions), and those of them now free. */
-  private readonly dedicated = new Set<ServerConnection>();
-  private readonly idleDedicated: ServerConnection[] = [];
+  /** The addresses requests may go to, in the order they joined; a new array on each change. */
+  addresses: readonly Address[] = [];
+  /** Addresses that left the set and still have connections open. */
+  private readonly draining = new Set<Address>();
+  private readonly table = new AddressTable<Address>();
+  private readonly discovery: HostDiscovery | null = null;
+  private readonly unresolved: RequestSink;
+  private lastLookupError: string | null = null;
+  private preconnect = false;
+  private dedicatedTurn = 0;
+  private firstLookupDone: () => void = () => undefined;
+  /** Settled once the server has addresses or its first lookup failed. */
+  readonly firstLookup: Promise<void>;
 
   constructor(
     readonly config: ServerConfig,
@@ -38,6 +61,7 @@ export class Server implements ConnectionContext {
     readonly poolStats: PoolStats,
     private readonly events: ServerEvents,
     readonly connector: Connector,
+    discovery: DiscoveryDeps,
   ) {
     this.poolName = pool.name;
     this.timeout = pool.timeout;
@@ -46,76 +70,158 @@ export class Server implements ConnectionContext {
     this.setupRequests = this.codec.setupRequests({ redisAuth: pool.redisAuth, redisDb: pool.redisDb, resp3: false });
     this.resp3SetupRequests = this.codec.setupRequests({ redisAuth: pool.redisAuth, redisDb: pool.redisDb, resp3: true });
     this.maxReplyBytes = pool.maxReplyBytes;
-    this.connections = new Array(pool.serverConnections).fill(null);
-    this.resp3Connections = new Array(pool.serverConnections).fill(null);
+    this.serverConnections = pool.serverConnections;
+    this.failureThreshold = pool.discovery.failureThreshold;
+    this.unresolved = new UnresolvedServer(this);
+    const literal = config.isUnix ? 0 : isIP(config.host);
+    if (config.isUnix || literal !== 0) {
+      this.setAddresses([new Address(this, config.host, config.port, literal === 0 ? 0 : (literal as 4 | 6), config.host)]);
+      this.firstLookup = Promise.resolve();
+    } else {
+      this.discovery = new HostDiscovery(config.host, config.port, pool.discovery, discovery, this);
+      this.firstLookup = new Promise((resolve) => (this.firstLookupDone = resolve));
+    }
   }
 
   get name(): string {
     return this.config.name;
   }
 
+  /** Why the server has no address, for the error its requests get; null when it has some. */
+  get unresolvedReason(): string | null {
+    if (this.addresses.length > 0) return null;
+    return `server '${this.name}' of pool '${this.poolName}' has no address yet: ` +
+      `${this.lastLookupError ?? `the DNS lookup of '${this.config.host}' has not answered yet`}; the proxy keeps trying`;
+  }
+
+  /** The addresses requests go to now (the healthy ones, or all when none is). */
+  get routedAddresses(): readonly Address[] {
+    return this.table.routed;
+  }
+
+  /** Addresses that left the set and still finish their requests in flight. */
+  get drainingAddresses(): Iterable<Address> {
+    return this.draining;
+  }
+
+  /** Seconds since DNS last gave `address`; undefined for an address that does not come from DNS. */
+  secondsSinceSeen(address: Address): number | undefined {
+    const ms = this.discovery?.sinceSeenMs(address.ip);
+    return ms === undefined ? undefined : Math.round(ms / 100) / 10;
+  }
+
+  /** Starts following the host name through DNS (nothing to do for an IP literal or a socket). */
+  startDiscovery(): void {
+    this.discovery?.start();
+  }
+
   /**
-   * The connection for a client, opened if it is not open. Each client always uses the same one
-   * of the `server_connections`, so its pipelined requests reach the server in the order it sent
-   * them (a SET then a GET of one key), while different clients spread over the connections.
+   * The connection for a client. A client's requests take one address (chosen per client among
+   * the healthy ones) and one of its `server_connections`, so its pipelined requests reach the
+   * server in the order it sent them, while clients spread over addresses and connections.
    * Clients that said HELLO 3 have connections of their own that speak RESP3 to the server.
    */
-  connection(clientId: number, resp3 = false): ServerConnection {
-    const connections = resp3 ? this.resp3Connections : this.connections;
-    const slot = clientId % connections.length;
-    let connection = connections[slot]!;
-    if (connection === null || connection.closed) {
-      connection = new ServerConnection(this, resp3 ? this.resp3SetupRequests : this.setupRequests);
-      connections[slot] = connection;
-    }
-    return connection;
+  connection(clientId: number, resp3 = false): RequestSink {
+    const address = this.table.pick(clientId);
+    return address === undefined ? this.unresolved : address.connection(this.table.slot(clientId), resp3);
   }
 
   /**
    * A connection no other client uses until it is released: a transaction's WATCH and MULTI state
    * live on the server connection, so they must not be shared. It speaks RESP2 when handed out.
    */
-  dedicatedConnection(): ServerConnection {
-    for (let connection = this.idleDedicated.pop(); connection !== undefined; connection = this.idleDedicated.pop()) {
-      if (!connection.closed) return connection;
-    }
-    const connection = new ServerConnection(this, this.setupRequests);
-    this.dedicated.add(connection);
-    return connection;
+  dedicatedConnection(): RequestSink {
+    const address = this.table.pick(this.dedicatedTurn++);
+    return address === undefined ? this.unresolved : address.dedicatedConnection();
   }
 
   /**
    * Gives back a dedicated connection whose transaction ended (EXEC, DISCARD or UNWATCH sent, so
-   * the server holds no state for it). Up to `server_connections` are kept for the next
-   * transaction; the others close once their replies are in.
+   * the server holds no state for it). Its address keeps up to `server_connections` of them for
+   * the next transaction; the others close once their replies are in.
    */
-  releaseDedicated(connection: ServerConnection): void {
-    if (connection.closed) return;
-    if (this.idleDedicated.length < this.connections.length) this.idleDedicated.push(connection);
-    else connection.closeWhenAnswered();
+  releaseDedicated(connection: RequestSink): void {
+    if (!(connection instanceof ServerConnection)) return;
+    for (const address of this.addresses) if (address.ownsDedicated(connection)) return address.releaseDedicated(connection);
+    for (const address of this.draining) if (address.ownsDedicated(connection)) return address.releaseDedicated(connection);
   }
 
-  /** Opens every connection now (preconnect). */
+  /** Opens every connection now, and those of addresses that join later (preconnect). */
   openAll(): void {
-    for (let slot = 0; slot < this.connections.length; slot++) this.connection(slot, false);
+    this.preconnect = true;
+    for (const address of this.addresses) address.openAll();
   }
 
   closeAll(): void {
-    for (const connection of this.connections) connection?.destroy();
-    for (const connection of this.resp3Connections) connection?.destroy();
-    for (const connection of this.dedicated) connection.destroy();
+    this.discovery?.stop();
+    for (const address of this.addresses) address.closeAll();
+    for (const address of this.draining) address.closeAll();
   }
 
-  connectionClosed(connection: ServerConnection, failure: boolean): void {
-    const slot = this.connections.indexOf(connection);
-    const resp3Slot = this.resp3Connections.indexOf(connection);
-    if (slot !== -1) this.connections[slot] = null;
-    else if (resp3Slot !== -1) this.resp3Connections[resp3Slot] = null;
-    else this.dedicated.delete(connection);
-    if (failure) this.events.serverFailed(this);
+  addressFailed(address: Address): void {
+    this.discovery?.addressFailed();
+    // One failing address does not count against the server while another one is healthy.
+    if (!this.addresses.some((other) => other !== address && other.healthy)) this.events.serverFailed(this);
   }
 
-  serverAnswered(): void {
+  healthChanged(): void {
+    this.table.rebuild(this.addresses);
+  }
+
+  addressAnswered(): void {
     this.failureCount = 0;
+  }
+
+  addressDrained(address: Address): void {
+    this.draining.delete(address);
+  }
+
+  isHealthy(discovered: DiscoveredAddress): boolean {
+    return this.addresses.find((address) => address.ip === discovered.ip)?.healthy ?? true;
+  }
+
+  addressesChanged(change: AddressChange): void {
+    const known = new Map(this.addresses.map((address) => [address.ip, address]));
+    const next = change.addresses.map((discovered) => known.get(discovered.ip) ?? this.addressJoined(discovered));
+    for (const left of change.left) {
+      const address = known.get(left.ip);
+      if (address === undefined) continue;
+      this.draining.add(address);
+      address.drain();
+    }
+    this.lastLookupError = null;
+    this.setAddresses(next);
+    log.log(LOG_NOTICE, `server '${this.name}' of pool '${this.poolName}': ${describeChange(this.config.host, change)}`);
+    this.firstLookupDone();
+  }
+
+  lookupFailed(error: LookupError): void {
+    this.lastLookupError = error.message;
+    const kept = this.addresses.length === 0 ? 'it has no address yet' : `keeping its ${this.addresses.length} known address(es)`;
+    log.log(LOG_WARN, `server '${this.name}' of pool '${this.poolName}': ${error.message}; ${kept}, trying again later`);
+    this.firstLookupDone();
+  }
+
+  private addressJoined(discovered: DiscoveredAddress): Address {
+    const address = new Address(this, discovered.ip, discovered.port, discovered.family, discovered.host);
+    if (this.preconnect) address.openAll();
+    return address;
+  }
+
+  private setAddresses(addresses: readonly Address[]): void {
+    this.addresses = addresses;
+    this.table.rebuild(addresses);
+  }
+}
+
+/** The requests of a server whose name has not resolved yet fail at once, saying why. */
+class UnresolvedServer implements RequestSink {
+  readonly closed = true;
+
+  constructor(private readonly server: Server) {}
+
+  send(request: ForwardedRequest): void {
+    this.server.poolStats.forward_error++;
+    request.complete(this.server.codec.serverErrorReply(this.server.unresolvedReason ?? 'no address'), true);
   }
 }

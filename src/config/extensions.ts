@@ -1,24 +1,17 @@
 // The pool keys this project adds to twemproxy's whose behaviour is not built yet.
 // Each is parsed and range-checked now, so a typo is still caught; a value other than the default
 // is refused, because accepting it would silently start a proxy that ignores what was asked.
-import { isIP } from 'node:net';
 import type { IntegerRange, Section } from './section.js';
 
 type Extension =
   | { key: string; kind: 'bool'; fallback: boolean }
-  | { key: string; kind: 'int'; fallback: number; range: IntegerRange }
-  /** A list of nameservers, default empty (the system resolver). */
-  | { key: string; kind: 'nameservers' };
+  | { key: string; kind: 'int'; fallback: number; range: IntegerRange };
 
 const SECONDS: IntegerRange = { min: 0, unit: 'seconds' };
 
 const UNBUILT_POOL_EXTENSIONS: readonly Extension[] = [
   { key: 'latency_routing', kind: 'bool', fallback: false },
   { key: 'latency_weight', kind: 'int', fallback: 80, range: { min: 0, max: 100, unit: 'percent' } },
-  { key: 'dns_resolve_interval', kind: 'int', fallback: 30, range: SECONDS },
-  { key: 'dns_failure_threshold', kind: 'int', fallback: 3, range: { min: 1, unit: 'failures' } },
-  { key: 'dns_cache_negative_ttl', kind: 'int', fallback: 30, range: SECONDS },
-  { key: 'dns_expiration_minutes', kind: 'int', fallback: 5, range: { min: 1, unit: 'minutes' } },
   { key: 'zone_aware', kind: 'bool', fallback: false },
   { key: 'zone_weight', kind: 'int', fallback: 25, range: { min: 0, unit: 'percent' } },
   { key: 'zone_latency_threshold', kind: 'int', fallback: 50000, range: { min: 0, unit: 'microseconds' } },
@@ -26,7 +19,6 @@ const UNBUILT_POOL_EXTENSIONS: readonly Extension[] = [
   { key: 'connection_pooling', kind: 'bool', fallback: false },
   { key: 'connection_warming', kind: 'int', fallback: 0, range: { min: 0, unit: 'connections' } },
   { key: 'connection_idle_timeout', kind: 'int', fallback: 300, range: SECONDS },
-  { key: 'dns_servers', kind: 'nameservers' },
 ];
 
 export const UNBUILT_POOL_KEYS: readonly string[] = UNBUILT_POOL_EXTENSIONS.map((extension) => extension.key);
@@ -48,8 +40,6 @@ function asksForBehaviour(section: Section, extension: Extension): boolean {
       return section.bool(extension.key, extension.fallback) !== extension.fallback;
     case 'int':
       return section.int(extension.key, extension.fallback, extension.range) !== extension.fallback;
-    case 'nameservers':
-      return (readNameservers(section, extension.key) ?? []).length > 0;
   }
 }
 
@@ -58,35 +48,5 @@ function howToKeepDefault(extension: Extension): string {
     case 'bool':
     case 'int':
       return `remove it or set it to its default, ${extension.fallback}`;
-    case 'nameservers':
-      return 'remove it to use the system resolver';
   }
-}
-
-/**
- * A `dns_servers:` list: each item "ip" or "ip:port" ("[ipv6]:port" for IPv6 with a port).
- * Invalid items are reported; the valid ones are returned.
- */
-export function readNameservers(section: Section, key: string): string[] | undefined {
-  const items = section.list(key);
-  if (items === undefined) return undefined;
-  const valid: string[] = [];
-  for (const item of items) {
-    if (isNameserver(item.text.trim())) valid.push(item.text.trim());
-    else section.problemAt(key, item.line, `has an invalid nameserver '${item.text}': expected "ip" or "ip:port", e.g. 10.0.0.2 or [fd00::2]:53`);
-  }
-  return valid;
-}
-
-function isNameserver(text: string): boolean {
-  if (isIP(text) !== 0) return true;
-  const bracketed = /^\[([^\]]+)\]:([0-9]{1,5})$/.exec(text);
-  if (bracketed) return isIP(bracketed[1]!) === 6 && isPort(bracketed[2]!);
-  const colon = text.lastIndexOf(':');
-  return colon > 0 && isIP(text.slice(0, colon)) === 4 && isPort(text.slice(colon + 1));
-}
-
-function isPort(text: string): boolean {
-  const port = Number(text);
-  return /^[0-9]{1,5}$/.test(text) && port >= 1 && port <= 65535;
 }

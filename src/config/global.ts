@@ -1,6 +1,6 @@
 // The extended layout's `global:` section.
 import { availableParallelism } from 'node:os';
-import { readNameservers } from './extensions.js';
+import { readNameservers } from './discovery-keys.js';
 import { POOL_KEYS } from './pool.js';
 import type { Section } from './section.js';
 import type { GlobalConfig } from './types.js';
@@ -18,9 +18,6 @@ export function parseGlobal(section: Section): GlobalConfig {
   section.reportUnknownKeys(GLOBAL_KEYS, (key) =>
     POOL_KEYS.includes(key) ? "is a pool option: put it in each pool under 'pools:'" : null);
   const dnsServers = readNameservers(section, 'dns_servers') ?? [];
-  if (dnsServers.length > 0) {
-    section.problem(section.entry('dns_servers')!, 'is not supported yet by this version: remove it to use the system resolver');
-  }
   return {
     workerProcesses: readWorkerProcesses(section),
     user: readIdentity(section, 'user'),

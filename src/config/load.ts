@@ -6,6 +6,7 @@ import { ConfigError, type ConfigProblem } from './errors.js';
 import { defaultGlobal, GLOBAL_KEYS, parseGlobal } from './global.js';
 import { listenIdentity } from './listen.js';
 import { parsePool } from './pool.js';
+import { discoveryConfig } from '../discovery/discovery-config.js';
 import { describeNode, ProblemLog, Section, type Entry } from './section.js';
 import { compareTwemproxyStrings } from './server-line.js';
 import { closestMatch } from './suggest.js';
@@ -59,7 +60,8 @@ function readTopLevel(log: ProblemLog, contents: unknown): Config | null {
     log.add(0, '', 'the file has no pools: add at least one pool with "listen:" and "servers:"');
   }
   reportSharedListenAddresses(log, pools);
-  return { file: log.file, global, pools: sortPoolsLikeTwemproxy(pools) };
+  const withNameservers = pools.map((pool) => ({ ...pool, discovery: discoveryConfig(pool.discovery, global.dnsServers) }));
+  return { file: log.file, global, pools: sortPoolsLikeTwemproxy(withNameservers) };
 }
 
 /**

@@ -1,6 +1,7 @@
 // One pool's options: twemproxy 0.5's keys with its defaults and rules, plus this project's keys.
 import { isMap } from 'yaml';
 import { checkUnbuiltExtensions, UNBUILT_POOL_KEYS } from './extensions.js';
+import { DISCOVERY_POOL_KEYS, readDiscovery } from './discovery-keys.js';
 import { ListenError, parseListen } from './listen.js';
 import type { Section } from './section.js';
 import { parseServerLine, ServerLineError, sortServers } from './server-line.js';
@@ -17,7 +18,8 @@ const TWEMPROXY_POOL_KEYS = [
 ] as const;
 
 export const POOL_KEYS: readonly string[] = [
-  ...TWEMPROXY_POOL_KEYS, 'protocol', 'max_request_bytes', 'max_reply_bytes', ...TLS_POOL_KEYS, ...UNBUILT_POOL_KEYS,
+  ...TWEMPROXY_POOL_KEYS, 'protocol', 'max_request_bytes', 'max_reply_bytes', ...TLS_POOL_KEYS, ...DISCOVERY_POOL_KEYS,
+  ...UNBUILT_POOL_KEYS,
 ];
 
 /** Keys that only mean something under `global:`, to say so when one is written in a pool. */
@@ -64,6 +66,7 @@ export function parsePool(section: Section, name: string): PoolConfig | null {
     maxRequestBytes: section.int('max_request_bytes', DEFAULT_MAX_REQUEST_BYTES, REQUEST_BYTES),
     maxReplyBytes: section.int('max_reply_bytes', DEFAULT_MAX_REPLY_BYTES, REPLY_BYTES),
     tls,
+    discovery: readDiscovery(section),
   };
   return listen && servers ? { ...pool, listen, servers } : null;
 }

@@ -1,4 +1,5 @@
 // Typed, validated and defaulted configuration: what every other layer reads.
+import type { DiscoveryConfig } from '../discovery/discovery-config.js';
 
 export const HASH_NAMES = [
   'one_at_a_time', 'md5', 'crc16', 'crc32', 'crc32a', 'fnv1_64', 'fnv1a_64',
@@ -61,6 +62,8 @@ export interface PoolConfig {
   maxRequestBytes: number;
   /** Largest reply a server may send, in bytes; a larger one fails only its request. */
   maxReplyBytes: number;
+  /** The dns_* keys and dynamic_endpoint; dnsServers is the pool's, else the global one. */
+  discovery: DiscoveryConfig;
   /** Sorted as twemproxy sorts them (by name: shorter first, then bytewise). */
   servers: ServerConfig[];
   /** TLS to the servers (`tls_enabled: true`), or null for plain connections. */

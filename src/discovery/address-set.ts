@@ -65,6 +65,11 @@ export class AddressSet {
     return { joined, left, addresses: this.snapshot };
   }
 
+  /** When (clock ms) the last answer that contained `ip` came; undefined when it is not in the set. */
+  lastSeen(ip: string): number | undefined {
+    return this.members.find((member) => member.address.ip === ip)?.lastSeen;
+  }
+
   private newAddresses(answer: readonly ResolvedIp[], kept: readonly Member[]): Address[] {
     const known = new Set(kept.map((member) => member.address.ip));
     const joined: Address[] = [];

@@ -49,6 +49,12 @@ export class HostDiscovery {
     this.scheduler.addressFailed();
   }
 
+  /** Milliseconds since the last answer that contained `ip`, or undefined when it is not in the set. */
+  sinceSeenMs(ip: string): number | undefined {
+    const seen = this.set.lastSeen(ip);
+    return seen === undefined ? undefined : this.deps.clock.now() - seen;
+  }
+
   /** No lookup after this, and a lookup still in flight changes nothing. */
   stop(): void {
     this.stopped = true;

@@ -8,6 +8,9 @@ import { hashKey, parseHashTag, type HashTag } from '../hash/hash-tag.js';
 import { buildDispatcher, type Dispatcher } from '../distribution/index.js';
 import { PoolStats } from '../stats/counters.js';
 import { logNotice } from '../log/logger.js';
+import { NodeResolver } from '../discovery/node-resolver.js';
+import { NegativeCache } from '../discovery/negative-cache.js';
+import { SYSTEM_CLOCK, SYSTEM_TIMERS } from '../util/clock.js';
 
 export class Pool implements ServerEvents {
   readonly stats = new PoolStats();
@@ -16,10 +19,18 @@ export class Pool implements ServerEvents {
   private readonly hashTag: HashTag | null;
   private dispatcher: Dispatcher;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** Looks up the servers' host names: `dns_servers`, failures remembered for `dns_cache_negative_ttl`. */
+  private readonly resolver: NodeResolver;
 
   constructor(readonly config: PoolConfig) {
+    this.resolver = new NodeResolver({ dnsServers: config.discovery.dnsServers });
+    const discovery = {
+      resolver: new NegativeCache(this.resolver, config.discovery.negativeTtlSeconds * 1000, SYSTEM_CLOCK),
+      clock: SYSTEM_CLOCK,
+      timers: SYSTEM_TIMERS,
+    };
     const connector = createConnector(config.tls);
-    this.servers = config.servers.map((server) => new Server(server, config, this.stats, this, connector));
+    this.servers = config.servers.map((server) => new Server(server, config, this.stats, this, connector, discovery));
     this.hash = hashFunction(config.hash);
     this.hashTag = parseHashTag(config.hashTag);
     this.dispatcher = buildDispatcher(config.distribution, config.servers, this.servers.map(() => true));
@@ -47,6 +58,15 @@ export class Pool implements ServerEvents {
     return -1;
   }
 
+  /**
+   * Starts following the servers' host names; settles once each has addresses or its first
+   * lookup failed (such a server answers its requests with an error until its name resolves).
+   */
+  startDiscovery(): Promise<void> {
+    for (const server of this.servers) server.startDiscovery();
+    return Promise.all(this.servers.map((server) => server.firstLookup)).then(() => undefined);
+  }
+
   preconnect(): void {
     for (const server of this.servers) server.openAll();
   }
@@ -54,6 +74,7 @@ export class Pool implements ServerEvents {
   close(): void {
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     for (const server of this.servers) server.closeAll();
+    this.resolver.cancel();
   }
 
   /** twemproxy's server_failure: after server_failure_limit failures in a row, eject for server_retry_timeout. */

@@ -26,6 +26,8 @@ const SHUTDOWN_GRACE_MS = 5000;
 /** How long, at most, closed clients get to close their side, so that their last replies are not reset. */
 const SHUTDOWN_LINGER_MS = 500;
 const SHUTDOWN_POLL_MS = 20;
+/** How long the start waits for the servers' names to resolve before it listens anyway. */
+const START_LOOKUP_WAIT_MS = 5000;
 
 /** A pool and its listener, as a reload replaces them. */
 interface ServedPool {
@@ -59,6 +61,9 @@ export class Proxy {
 
   /** Binds every listener and the stats port; rejects (after closing what opened) when one fails. */
   async start(): Promise<void> {
+    // The first requests find the servers' addresses; a name that does not resolve does not stop
+    // the start: its server answers with an error until the name resolves (twemproxy issue 355).
+    await waitUntilSettled(Promise.all(this.pools.map((pool) => pool.startDiscovery())), START_LOOKUP_WAIT_MS);
     try {
       for (const listener of this.listeners) await listener.listen();
       await this.statsServer?.listen(this.options.statsAddr, this.options.statsPort);
@@ -189,6 +194,14 @@ async function closeGracefully(closing: readonly Closing[], graceMs: number): Pr
   for (const client of clients()) client.close();
   for (const { pool } of closing) pool.close();
   await waitUntil(Math.min(deadline, Date.now() + SHUTDOWN_LINGER_MS), () => clients().length === 0);
+}
+
+/** Waits for `promise`, for at most `ms`. */
+async function waitUntilSettled(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([promise, timeout]);
+  clearTimeout(timer);
 }
 
 /** Polls `done` until it is true or `deadline` (a Date.now() time) has passed. */

@@ -7,8 +7,7 @@ import type { ClientConnection } from './client-connection.js';
 import type { Pool } from './pool.js';
 import type { LocalArgs } from './redis-local.js';
 import { Request, type RequestOwner } from './request.js';
-import type { Server } from '../backend/server.js';
-import type { ServerConnection } from '../backend/server-connection.js';
+import type { RequestSink, Server } from '../backend/server.js';
 import { encodeCommand, errorReply, OK_REPLY } from '../protocol/redis/resp.js';
 import { logNotice } from '../log/logger.js';
 
@@ -28,7 +27,7 @@ export class RedisTransaction implements RequestOwner {
   /** Index of the server the transaction runs on, -1 until its first key decides it. */
   serverIndex = -1;
   private server: Server | null = null;
-  private connection: ServerConnection | null = null;
+  private connection: RequestSink | null = null;
   /** Set when the dedicated connection was switched to RESP3 for this client, and must be switched back. */
   private resp3 = false;
   /** Set when a command inside MULTI was refused: EXEC discards the transaction. */

@@ -3,6 +3,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { POOL_STAT_DESCRIPTIONS, SERVER_STAT_DESCRIPTIONS, type PoolStats, type ServerStats } from './counters.js';
 import type { StatsData } from './report.js';
+import { routingMetrics } from './routing.js';
 
 /** twemproxy fields that go up and down (the others are counters, and get Prometheus's `_total`). */
 const GAUGES = new Set<string>([
@@ -39,6 +40,10 @@ export function prometheusText(data: StatsData, uptimeSeconds: number): Promise<
     for (const pool of data.pools) {
       for (const server of pool.servers) metric({ pool: pool.name, server: server.name }, server.stats[key] * scale);
     }
+  }
+  for (const series of routingMetrics(data.routing)) {
+    const metric = newMetric(registry, series.name, series.help, ['pool', 'server', 'address'], series.gauge);
+    for (const { labels, value } of series.samples) metric(labels, value);
   }
   return registry.metrics();
 }

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { Pool } from '../proxy/pool.js';
 import { connectionCounts, type PoolStats, type ServerStats } from './counters.js';
 import { prometheusText } from './metrics.js';
+import { routingTable, sumRouting, type RoutingTable } from './routing.js';
 
 export interface PoolSnapshot {
   name: string;
@@ -18,6 +19,8 @@ export interface StatsData {
   totalConnections: number;
   currentConnections: number;
   pools: PoolSnapshot[];
+  /** Every server's addresses (GET /routing, the nutcracker_address_* series). */
+  routing: RoutingTable;
 }
 
 /** Fields that are the latest of a moment rather than a count: summing them would mean nothing. */
@@ -33,6 +36,7 @@ export function takeStats(pools: readonly Pool[]): StatsData {
       stats: { ...pool.stats },
       servers: pool.servers.map((server) => ({ name: server.name, stats: { ...server.stats } })),
     })),
+    routing: routingTable(pools),
   };
 }
 
@@ -41,7 +45,7 @@ export function takeStats(pools: readonly Pool[]): StatsData {
  * the latest. Pools and servers are matched by name (every worker runs the same config).
  */
 export function sumStats(parts: readonly StatsData[]): StatsData {
-  const sum: StatsData = { totalConnections: 0, currentConnections: 0, pools: [] };
+  const sum: StatsData = { totalConnections: 0, currentConnections: 0, pools: [], routing: sumRouting(parts.map((part) => part.routing)) };
   const pools = new Map<string, PoolSnapshot>();
   for (const part of parts) {
     sum.totalConnections += part.totalConnections;
@@ -74,7 +78,7 @@ function addFields(into: object, from: object): void {
 
 /** Counters copied at each stats interval: the stats port serves the last copy, as twemproxy does. */
 export class StatsSnapshot {
-  private data: StatsData = { totalConnections: 0, currentConnections: 0, pools: [] };
+  private data: StatsData = { totalConnections: 0, currentConnections: 0, pools: [], routing: {} };
 
   constructor(private readonly version: string, private readonly startedAt: number) {}
 
@@ -98,6 +102,11 @@ export class StatsSnapshot {
     const connections = this.connections();
     return prometheusText({ ...this.data, totalConnections: connections.total, currentConnections: connections.current },
       Math.floor((Date.now() - this.startedAt) / 1000));
+  }
+
+  /** Each pool's servers with their addresses (GET /routing). */
+  toRoutingJson(): string {
+    return JSON.stringify({ pools: this.data.routing });
   }
 
   toJson(): string {

@@ -1,5 +1,5 @@
 // The stats port: twemproxy's JSON to a plain TCP connection (nothing to send), the same JSON to
-// an HTTP GET, and Prometheus text at GET /metrics.
+// an HTTP GET, Prometheus text at GET /metrics, and the routing table (servers' addresses) at GET /routing.
 import { createServer, type Server, type Socket } from 'node:net';
 import type { StatsSnapshot } from './report.js';
 import { logInfo } from '../log/logger.js';
@@ -69,11 +69,13 @@ export class StatsServer {
     const [method = 'GET', target = '/'] = head.split(/\s+/, 2);
     const path = target.split('?')[0];
     const metrics = path === '/metrics';
-    const body = metrics ? await this.snapshot.toPrometheus() : `${this.snapshot.toJson()}\n`;
+    const json = path === '/routing' ? this.snapshot.toRoutingJson() : this.snapshot.toJson();
+    const body = metrics ? await this.snapshot.toPrometheus() : `${json}
+`;
     if (!socket.writable) return;
     const type = metrics ? 'text/plain; version=0.0.4; charset=utf-8' : 'application/json';
-    const status = metrics || path === '/' || path === '/stats' ? '200 OK' : '404 Not Found';
-    const payload = status.startsWith('200') ? body : 'not found: try /, /stats or /metrics\n';
+    const status = metrics || path === '/' || path === '/stats' || path === '/routing' ? '200 OK' : '404 Not Found';
+    const payload = status.startsWith('200') ? body : 'not found: try /, /stats, /metrics or /routing\n';
     socket.end(`HTTP/1.1 ${status}\r\nContent-Type: ${status.startsWith('200') ? type : 'text/plain'}\r\n` +
       `Content-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${method === 'HEAD' ? '' : payload}`);
   }

@@ -134,6 +134,25 @@ describe('nutcracker -t (test configuration)', () => {
     assert.doesNotMatch(result.stderr, /syntax is ok/);
   });
 
+  it('checks every DNS discovery key: the good ones pass, each bad one is named with its line', async () => {
+    const good = join(dir, 'dns-good.yml');
+    writeFileSync(good, ['global:', '  dns_servers: [10.0.0.2, "10.0.0.3:5353"]', 'pools:', '  alpha:', '    listen: 127.0.0.1:22121',
+      '    dns_resolve_interval: 5', '    dns_failure_threshold: 2', '    dns_cache_negative_ttl: 3', '    dns_expiration_minutes: 0.5',
+      '    dynamic_endpoint: true', '    dns_servers: ["[fd00::2]:53"]', '    servers:', '     - cache.example.com:6379:1', ''].join('\n'));
+    const accepted = await runNutcracker(['-t', '-c', good]);
+    assert.equal(accepted.code, 0, accepted.stderr);
+    const bad = join(dir, 'dns-bad.yml');
+    writeFileSync(bad, ['alpha:', '  listen: 127.0.0.1:22121', '  dns_expiration_minutes: -1', '  dynamic_endpoint: sometimes',
+      '  dns_servers: [dns.example.com]', '  servers:', '   - cache.example.com:6379:1', ''].join('\n'));
+    const refused = await runNutcracker(['-t', '-c', bad]);
+    assert.notEqual(refused.code, 0);
+    const problems = refused.stderr.split('\n').filter((line) => line.startsWith(`${bad}:`));
+    assert.equal(problems.length, 3, refused.stderr);
+    assert.match(problems[0]!, new RegExp(`^${bad}:3:.*dns_expiration_minutes.*above 0`));
+    assert.match(problems[1]!, new RegExp(`^${bad}:4:.*dynamic_endpoint.*auto, true or false`));
+    assert.match(problems[2]!, new RegExp(`^${bad}:5:.*invalid nameserver 'dns\\.example\\.com'`));
+  });
+
   it('names a missing file', async () => {
     const file = join(dir, 'missing.yml');
     const result = await runNutcracker(['-t', '-c', file]);

@@ -71,6 +71,10 @@ describe('classic layout', () => {
       serverFailureLimit: 2,
       maxRequestBytes: 128 * 1024 * 1024,
       maxReplyBytes: 256 * 1024 * 1024,
+      discovery: {
+        resolveIntervalSeconds: 30, failureThreshold: 3, negativeTtlSeconds: 30, expirationMinutes: 5,
+        dynamicEndpoint: 'auto', latencyRouting: false, cacheMode: false, dnsServers: [],
+      },
       servers: [{ host: '127.0.0.1', port: 6379, weight: 1, name: '127.0.0.1:6379', pname: '127.0.0.1:6379:1', isUnix: false, line: 5 }],
       tls: null,
     });
@@ -179,9 +183,12 @@ describe('extended layout', () => {
     assert.equal(config.global.group, 'nogroup');
   });
 
-  it('validates global dns_servers, and refuses a non-empty list as not supported yet', () => {
-    assertOneProblem(extended(['dns_servers:', '   - 10.0.0.2', '   - "[fd00::2]:53"', '   - 10.0.0.3:5353'], beta),
-      2, 'dns_servers', /is not supported yet by this version/);
+  it('validates global dns_servers, which every pool without its own uses', () => {
+    const config = parseConfig(extended(['dns_servers:', '   - 10.0.0.2', '   - "[fd00::2]:53"', '   - 10.0.0.3:5353'], beta), FILE);
+    assert.deepEqual(config.global.dnsServers, ['10.0.0.2', '[fd00::2]:53', '10.0.0.3:5353']);
+    assert.deepEqual(config.pools[0]!.discovery.dnsServers, ['10.0.0.2', '[fd00::2]:53', '10.0.0.3:5353']);
+    const own = parseConfig(extended(['dns_servers:', '   - 10.0.0.2'], [...beta, '  dns_servers:', '   - 10.0.0.9:5300']), FILE);
+    assert.deepEqual(own.pools[0]!.discovery.dnsServers, ['10.0.0.9:5300']);
     const problems = problemsOf(extended(['dns_servers:', '   - dns.example.com', '   - 10.0.0.2:99999'], beta));
     assert.deepEqual(problems.map((p) => p.line), [3, 4]);
     assert.match(problems[0]!.message, /invalid nameserver 'dns\.example\.com': expected "ip" or "ip:port"/);
@@ -390,10 +397,9 @@ describe('reuseport', () => {
 
 describe('keys whose behaviour is not built yet', () => {
   const defaults = [
-    'latency_routing: false', 'latency_weight: 80', 'dns_resolve_interval: 30', 'dns_failure_threshold: 3',
-    'dns_cache_negative_ttl: 30', 'dns_expiration_minutes: 5', 'zone_aware: false', 'zone_weight: 25',
+    'latency_routing: false', 'latency_weight: 80', 'zone_aware: false', 'zone_weight: 25',
     'zone_latency_threshold: 50000', 'cache_mode: false', 'connection_pooling: false', 'connection_warming: 0',
-    'connection_idle_timeout: 300', 'dns_servers: []',
+    'connection_idle_timeout: 300',
   ];
 
   it('accepts each at its default value', () => {
@@ -402,8 +408,7 @@ describe('keys whose behaviour is not built yet', () => {
 
   it('refuses each value that asks for the behaviour, naming the key', () => {
     const asking = [
-      'latency_routing: true', 'latency_weight: 50', 'dns_resolve_interval: 0', 'dns_failure_threshold: 5',
-      'dns_cache_negative_ttl: 10', 'dns_expiration_minutes: 1', 'zone_aware: true', 'zone_weight: 10',
+      'latency_routing: true', 'latency_weight: 50', 'zone_aware: true', 'zone_weight: 10',
       'zone_latency_threshold: 1000', 'cache_mode: true', 'connection_pooling: true', 'connection_warming: 2',
       'connection_idle_timeout: 60',
     ];
@@ -421,12 +426,30 @@ describe('keys whose behaviour is not built yet', () => {
   it('checks types and ranges before anything else', () => {
     assertOneProblem(alpha('latency_weight: 101'), 4, 'latency_weight', /must be a whole number of percent from 0 to 100, not '101'/);
     assertOneProblem(alpha('zone_aware: on'), 4, 'zone_aware', /must be true or false, not 'on'/);
-    assertOneProblem(alpha('dns_failure_threshold: 0'), 4, 'dns_failure_threshold', /failures >= 1/);
-    assertOneProblem(alpha('dns_servers:', '  - nope'), 5, 'dns_servers', /invalid nameserver 'nope'/);
   });
 
-  it('refuses a non-empty pool dns_servers list as not supported yet', () => {
-    assertOneProblem(alpha('dns_servers:', '  - 10.0.0.1:53'), 4, 'dns_servers', /not supported yet by this version/);
+});
+
+describe('DNS discovery keys', () => {
+  it('reads each key of a pool', () => {
+    const pool = onlyPool(alpha('dns_resolve_interval: 0', 'dns_failure_threshold: 5', 'dns_cache_negative_ttl: 10',
+      'dns_expiration_minutes: 0.25', 'dynamic_endpoint: true', 'dns_servers:', '  - 10.0.0.1:53'));
+    assert.deepEqual(pool.discovery, {
+      resolveIntervalSeconds: 0, failureThreshold: 5, negativeTtlSeconds: 10, expirationMinutes: 0.25,
+      dynamicEndpoint: true, latencyRouting: false, cacheMode: false, dnsServers: ['10.0.0.1:53'],
+    });
+    assert.equal(onlyPool(alpha('dynamic_endpoint: false')).discovery.dynamicEndpoint, false);
+    assert.equal(onlyPool(alpha('dynamic_endpoint: auto')).discovery.dynamicEndpoint, 'auto');
+  });
+
+  it('checks types and ranges, saying what is expected', () => {
+    assertOneProblem(alpha('dns_failure_threshold: 0'), 4, 'dns_failure_threshold', /failures >= 1/);
+    assertOneProblem(alpha('dns_resolve_interval: -1'), 4, 'dns_resolve_interval', /whole number of seconds >= 0/);
+    assertOneProblem(alpha('dns_cache_negative_ttl: 1.5'), 4, 'dns_cache_negative_ttl', /whole number of seconds >= 0/);
+    assertOneProblem(alpha('dns_expiration_minutes: 0'), 4, 'dns_expiration_minutes', /minutes above 0 \(fractions allowed/);
+    assertOneProblem(alpha('dns_expiration_minutes: soon'), 4, 'dns_expiration_minutes', /not 'soon'/);
+    assertOneProblem(alpha('dynamic_endpoint: yes'), 4, 'dynamic_endpoint', /must be auto, true or false, not 'yes'/);
+    assertOneProblem(alpha('dns_servers:', '  - nope'), 5, 'dns_servers', /invalid nameserver 'nope'/);
   });
 });
 

@@ -10,6 +10,7 @@ function worker(requests: number, ejectedAt: number, clients: number): StatsData
     totalConnections: clients + 1,
     currentConnections: clients,
     pools: [{ name: 'alpha', stats: Object.assign(new PoolStats(), { client_connections: clients }), servers: [{ name: 'one', stats: server }] }],
+    routing: {},
   };
 }
 

@@ -1,0 +1,252 @@
+// One address of a logical server (an IP and port DNS gave, an IP literal, or a unix socket):
+// it owns its connections, its health and failure count, and its own counters. The twemproxy
+// counters stay on the logical server (shared by its addresses), so the stats JSON is unchanged.
+import type { ServerConfig } from '../config/types.js';
+import type { Codec } from '../protocol/codec.js';
+import type { PoolStats, ServerStats } from '../stats/counters.js';
+import { LOG_NOTICE, log } from '../log/logger.js';
+import type { IpFamily } from '../discovery/resolver.js';
+import { ServerConnection, type ConnectionContext, type ForwardedRequest } from './server-connection.js';
+import type { Connector, Endpoint } from './connector.js';
+
+/** Counters of one address, kept on the hot path like twemproxy's. */
+export class AddressStats {
+  requests = 0;
+  responses = 0;
+  /** Connections of this address that failed (refused, reset, timed out, closed by the server). */
+  failures = 0;
+}
+
+/** What an address needs from its logical server: what its connections need, and more. */
+export interface AddressOwner
+  extends Pick<ConnectionContext, 'config' | 'stats' | 'poolStats' | 'poolName' | 'timeout' | 'tcpKeepalive' | 'codec' | 'maxReplyBytes' | 'connector'> {
+  readonly serverConnections: number;
+  /** `dns_failure_threshold`: failures in a row after which the address is unhealthy. */
+  readonly failureThreshold: number;
+  readonly setupRequests: readonly Buffer[];
+  readonly resp3SetupRequests: readonly Buffer[];
+  /** A connection of `address` failed while it was taking traffic. */
+  addressFailed(address: Address): void;
+  /** `address` became healthy or unhealthy: the address table is to be rebuilt. */
+  healthChanged(address: Address): void;
+  /** A reply arrived from `address`. */
+  addressAnswered(address: Address): void;
+  /** `address` left the set and its last connection closed. */
+  addressDrained(address: Address): void;
+}
+
+/** How often an unhealthy address is probed until it answers. */
+export const PROBE_INTERVAL_MS = 1000;
+
+export class Address implements ConnectionContext {
+  readonly addressStats = new AddressStats();
+  failureCount = 0;
+  healthy = true;
+  /** Set once the address left the set: its connections close as their replies come in. */
+  draining = false;
+  /** ms timestamp (Date.now) of the last DNS answer that contained it; 0 for a static address. */
+  lastSeen = 0;
+  readonly endpoint: Endpoint;
+  private readonly connections: (ServerConnection | null)[];
+  private readonly resp3Connections: (ServerConnection | null)[];
+  private readonly dedicated = new Set<ServerConnection>();
+  private readonly idleDedicated: ServerConnection[] = [];
+  private probe: ServerConnection | null = null;
+  private probeTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly owner: AddressOwner,
+    readonly ip: string,
+    readonly port: number,
+    readonly family: IpFamily | 0,
+    /** The host name as configured (for the logs; TLS checks config.host). */
+    readonly host: string,
+  ) {
+    this.endpoint = { host: ip, port, isUnix: family === 0 };
+    this.connections = new Array(owner.serverConnections).fill(null);
+    this.resp3Connections = new Array(owner.serverConnections).fill(null);
+  }
+
+  get config(): ServerConfig {
+    return this.owner.config;
+  }
+
+  get stats(): ServerStats {
+    return this.owner.stats;
+  }
+
+  get connector(): Connector {
+    return this.owner.connector;
+  }
+
+  get poolStats(): PoolStats {
+    return this.owner.poolStats;
+  }
+
+  get poolName(): string {
+    return this.owner.poolName;
+  }
+
+  get timeout(): number | null {
+    return this.owner.timeout;
+  }
+
+  get tcpKeepalive(): boolean {
+    return this.owner.tcpKeepalive;
+  }
+
+  get codec(): Codec {
+    return this.owner.codec;
+  }
+
+  get maxReplyBytes(): number {
+    return this.owner.maxReplyBytes;
+  }
+
+  /** `ip:port` (`[ip]:port` for IPv6, the path for a unix socket), as the logs and the stats show it. */
+  get label(): string {
+    if (this.family === 0) return this.ip;
+    return this.family === 6 ? `[${this.ip}]:${this.port}` : `${this.ip}:${this.port}`;
+  }
+
+  /**
+   * The connection for `slot` (derived from the client id), opened if it is not open: one
+   * client's requests to this address always take the same connection, so they stay in order.
+   */
+  connection(slot: number, resp3: boolean): ServerConnection {
+    const connections = resp3 ? this.resp3Connections : this.connections;
+    const index = slot % connections.length;
+    let connection = connections[index]!;
+    if (connection === null || connection.closed) {
+      connection = new ServerConnection(this, resp3 ? this.owner.resp3SetupRequests : this.owner.setupRequests);
+      connections[index] = connection;
+    }
+    return connection;
+  }
+
+  /** A connection no other client uses until it is released (transactions). */
+  dedicatedConnection(): ServerConnection {
+    for (let connection = this.idleDedicated.pop(); connection !== undefined; connection = this.idleDedicated.pop()) {
+      if (!connection.closed) return connection;
+    }
+    const connection = new ServerConnection(this, this.owner.setupRequests);
+    this.dedicated.add(connection);
+    return connection;
+  }
+
+  ownsDedicated(connection: ServerConnection): boolean {
+    return this.dedicated.has(connection);
+  }
+
+  /** Up to `server_connections` released ones are kept; the others (and all once draining) close when answered. */
+  releaseDedicated(connection: ServerConnection): void {
+    if (connection.closed) return;
+    if (!this.draining && this.idleDedicated.length < this.connections.length) this.idleDedicated.push(connection);
+    else connection.closeWhenAnswered();
+  }
+
+  openAll(): void {
+    for (let slot = 0; slot < this.connections.length; slot++) this.connection(slot, false);
+  }
+
+  closeAll(): void {
+    this.stopProbing();
+    for (const connection of this.connections) connection?.destroy();
+    for (const connection of this.resp3Connections) connection?.destroy();
+    for (const connection of this.dedicated) connection.destroy();
+    this.probe?.destroy();
+  }
+
+  /**
+   * The address left the set: no new request comes to it; the requests in flight get their
+   * replies, then its connections close. A transaction under way keeps its connection until it ends.
+   */
+  drain(): void {
+    this.draining = true;
+    this.stopProbing();
+    this.probe?.destroy();
+    for (const connection of this.connections) connection?.closeWhenAnswered();
+    for (const connection of this.resp3Connections) connection?.closeWhenAnswered();
+    for (const connection of this.idleDedicated) connection.closeWhenAnswered();
+    this.idleDedicated.length = 0;
+    if (this.isIdle()) this.owner.addressDrained(this);
+  }
+
+  connectionClosed(connection: ServerConnection, failure: boolean): void {
+    const slot = this.connections.indexOf(connection);
+    const resp3Slot = this.resp3Connections.indexOf(connection);
+    if (slot !== -1) this.connections[slot] = null;
+    else if (resp3Slot !== -1) this.resp3Connections[resp3Slot] = null;
+    else if (connection === this.probe) this.probe = null;
+    else this.dedicated.delete(connection);
+    if (this.draining) {
+      if (this.isIdle()) this.owner.addressDrained(this);
+      return;
+    }
+    if (!failure) return;
+    this.addressStats.failures++;
+    this.failureCount++;
+    // A probe's failure only confirms what is known; it is not charged to the logical server.
+    if (connection.isProbe) return;
+    if (this.healthy && this.failureCount >= this.owner.failureThreshold) this.becomeUnhealthy();
+    this.owner.addressFailed(this);
+  }
+
+  private isIdle(): boolean {
+    return this.connections.every((c) => c === null) && this.resp3Connections.every((c) => c === null) &&
+      this.dedicated.size === 0 && this.probe === null;
+  }
+
+  serverAnswered(): void {
+    this.failureCount = 0;
+    if (!this.healthy) this.becomeHealthy();
+    this.owner.addressAnswered(this);
+  }
+
+  private becomeUnhealthy(): void {
+    this.healthy = false;
+    log.log(LOG_NOTICE, `address ${this.label} of server '${this.config.name}' of pool '${this.poolName}' is unhealthy ` +
+      `after ${this.failureCount} failures in a row: it takes no traffic while another address is healthy, and is probed until it answers`);
+    this.scheduleProbe();
+    this.owner.healthChanged(this);
+  }
+
+  private becomeHealthy(): void {
+    this.healthy = true;
+    this.stopProbing();
+    if (this.draining) return;
+    log.log(LOG_NOTICE, `address ${this.label} of server '${this.config.name}' of pool '${this.poolName}' is healthy again: it answered`);
+    this.owner.healthChanged(this);
+  }
+
+  /** Every PROBE_INTERVAL_MS, the codec's probe request (PING, version) on a connection of its own. */
+  private scheduleProbe(): void {
+    if (this.probeTimer !== null || this.draining) return;
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = null;
+      if (this.healthy || this.draining) return;
+      if (this.probe === null) {
+        this.probe = new ServerConnection(this, this.owner.setupRequests, true);
+        this.probe.send(new ProbeRequest(this.owner.codec.probeRequest));
+        this.probe.closeWhenAnswered();
+      }
+      this.scheduleProbe();
+    }, PROBE_INTERVAL_MS);
+    this.probeTimer.unref();
+  }
+
+  private stopProbing(): void {
+    if (this.probeTimer !== null) clearTimeout(this.probeTimer);
+    this.probeTimer = null;
+  }
+}
+
+/** The probe's request: its reply only matters for arriving (serverAnswered). */
+class ProbeRequest implements ForwardedRequest {
+  deadline = 0;
+  readonly expectsReply = true;
+
+  constructor(readonly data: Buffer) {}
+
+  complete(): void {}
+}

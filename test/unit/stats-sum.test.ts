@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PoolStats, ServerStats } from '../../src/stats/counters.js';
 import { sumStats, type StatsData } from '../../src/stats/report.js';
+import { sumRouting, type AddressRoute, type RoutingTable } from '../../src/stats/routing.js';
 
 function worker(requests: number, ejectedAt: number, clients: number): StatsData {
   const server = Object.assign(new ServerStats(), { requests, server_ejected_at: ejectedAt, server_connections: 1 });
@@ -39,6 +40,33 @@ describe('sumStats', () => {
   });
 
   it('of no worker is an empty document', () => {
-    assert.deepEqual(sumStats([]), { totalConnections: 0, currentConnections: 0, pools: [] });
+    assert.deepEqual(sumStats([]), { totalConnections: 0, currentConnections: 0, pools: [], routing: {} });
+  });
+});
+
+describe('sumRouting', () => {
+  function route(address: string, fields: Partial<AddressRoute>): AddressRoute {
+    return {
+      address, family: 4, state: 'active', healthy: true, consecutive_failures: 0, failures: 0, requests: 0, responses: 0,
+      dns_last_seen_seconds: 5, ...fields,
+    };
+  }
+  function table(ejected: boolean, ...addresses: AddressRoute[]): RoutingTable {
+    return { alpha: { servers: { shard: { host: 'cache.test', port: 6379, ejected, unresolved: null, addresses } } } };
+  }
+
+  it('sums an address\'s counters; it is healthy and active only when every worker says so', () => {
+    const first = table(false, route('10.0.0.1:6379', { requests: 3, responses: 3, dns_last_seen_seconds: 9 }),
+      route('10.0.0.2:6379', { requests: 1 }));
+    const second = table(true, route('10.0.0.1:6379', { requests: 4, responses: 2, healthy: false, state: 'excluded', consecutive_failures: 3, failures: 3, dns_last_seen_seconds: 2 }),
+      route('10.0.0.3:6379', { requests: 7 }));
+    const shard = sumRouting([first, second]).alpha!.servers.shard!;
+    assert.equal(shard.ejected, true);
+    assert.deepEqual(shard.addresses.map((a) => [a.address, a.requests, a.state, a.healthy]), [
+      ['10.0.0.1:6379', 7, 'excluded', false], ['10.0.0.2:6379', 1, 'active', true], ['10.0.0.3:6379', 7, 'active', true],
+    ]);
+    const one = shard.addresses[0]!;
+    assert.deepEqual([one.responses, one.consecutive_failures, one.failures, one.dns_last_seen_seconds], [5, 3, 3, 2]);
+    assert.equal(first.alpha!.servers.shard!.addresses[0]!.requests, 3, 'the first worker\'s table is not changed');
   });
 });

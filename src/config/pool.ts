@@ -5,6 +5,7 @@ import { DISCOVERY_POOL_KEYS, readDiscovery } from './discovery-keys.js';
 import { ListenError, parseListen } from './listen.js';
 import type { Section } from './section.js';
 import { parseServerLine, ServerLineError, sortServers } from './server-line.js';
+import { readTls, TLS_POOL_KEYS } from './tls.js';
 import {
   DISTRIBUTION_NAMES, HASH_NAMES, PROTOCOL_NAMES,
   type ListenAddress, type PoolConfig, type ProtocolName, type ServerConfig,
@@ -17,7 +18,8 @@ const TWEMPROXY_POOL_KEYS = [
 ] as const;
 
 export const POOL_KEYS: readonly string[] = [
-  ...TWEMPROXY_POOL_KEYS, 'protocol', 'max_request_bytes', 'max_reply_bytes', ...DISCOVERY_POOL_KEYS, ...UNBUILT_POOL_KEYS,
+  ...TWEMPROXY_POOL_KEYS, 'protocol', 'max_request_bytes', 'max_reply_bytes', ...TLS_POOL_KEYS, ...DISCOVERY_POOL_KEYS,
+  ...UNBUILT_POOL_KEYS,
 ];
 
 /** Keys that only mean something under `global:`, to say so when one is written in a pool. */
@@ -40,6 +42,7 @@ export function parsePool(section: Section, name: string): PoolConfig | null {
   const servers = readServers(section);
   const protocol = readProtocol(section);
   const redisAuth = readRedisAuth(section, protocol);
+  const tls = readTls(section, servers);
   refuseReuseport(section);
   const pool: Omit<PoolConfig, 'listen' | 'servers'> = {
     name,
@@ -62,6 +65,7 @@ export function parsePool(section: Section, name: string): PoolConfig | null {
     serverFailureLimit: section.int('server_failure_limit', 2, { min: 0, unit: 'failures' }),
     maxRequestBytes: section.int('max_request_bytes', DEFAULT_MAX_REQUEST_BYTES, REQUEST_BYTES),
     maxReplyBytes: section.int('max_reply_bytes', DEFAULT_MAX_REPLY_BYTES, REPLY_BYTES),
+    tls,
     discovery: readDiscovery(section),
   };
   return listen && servers ? { ...pool, listen, servers } : null;

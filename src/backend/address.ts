@@ -8,6 +8,7 @@ import { LOG_NOTICE, log } from '../log/logger.js';
 import type { IpFamily } from '../discovery/resolver.js';
 import { ServerConnection, type ConnectionContext, type ForwardedRequest } from './server-connection.js';
 import type { Connector, Endpoint } from './connector.js';
+import { LatencyEstimator } from './latency-estimator.js';
 
 /** Counters of one address, kept on the hot path like twemproxy's. */
 export class AddressStats {
@@ -40,6 +41,8 @@ export const PROBE_INTERVAL_MS = 1000;
 
 export class Address implements ConnectionContext {
   readonly addressStats = new AddressStats();
+  /** Round trips of its connections and latency probes, smoothed (for latency routing and the stats). */
+  readonly latency = new LatencyEstimator();
   failureCount = 0;
   healthy = true;
   /** Set once the address left the set: its connections close as their replies come in. */
@@ -101,6 +104,11 @@ export class Address implements ConnectionContext {
 
   get maxReplyBytes(): number {
     return this.owner.maxReplyBytes;
+  }
+
+  /** The smoothed latency in microseconds, or null before the first sample. */
+  get latencyMicros(): number | null {
+    return this.latency.measured ? this.latency.micros : null;
   }
 
   /** `ip:port` (`[ip]:port` for IPv6, the path for a unix socket), as the logs and the stats show it. */
@@ -190,6 +198,13 @@ export class Address implements ConnectionContext {
     if (connection.isProbe) return;
     if (this.healthy && this.failureCount >= this.owner.failureThreshold) this.becomeUnhealthy();
     this.owner.addressFailed(this);
+  }
+
+  /** A latency probe failed: one more failure in a row (the address may turn unhealthy), not charged to the logical server. */
+  latencyProbeFailed(): void {
+    this.addressStats.failures++;
+    this.failureCount++;
+    if (this.healthy && !this.draining && this.failureCount >= this.owner.failureThreshold) this.becomeUnhealthy();
   }
 
   private isIdle(): boolean {

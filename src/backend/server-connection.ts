@@ -11,6 +11,7 @@ import { LOG_ERR, LOG_INFO, LOG_WARN, log, logError } from '../log/logger.js';
 import { BurstLog } from '../log/burst-log.js';
 import type { ServerConfig } from '../config/types.js';
 import type { Connector, Endpoint } from './connector.js';
+import type { LatencyEstimator } from './latency-estimator.js';
 
 /** The per-address counters a connection keeps. */
 export interface AddressCounters {
@@ -39,6 +40,8 @@ export interface ConnectionContext {
   readonly codec: Codec;
   /** Largest reply accepted, in bytes: a larger one is scanned and dropped, and its request fails. */
   readonly maxReplyBytes: number;
+  /** Takes the round trips this connection times (see latency-estimator.ts for which). */
+  readonly latency: LatencyEstimator;
   /** Called once when the connection is gone; `failure` is false only for a deliberate close. */
   connectionClosed(connection: ServerConnection, failure: boolean): void;
   /** Called when a reply arrives: the server works. */
@@ -87,6 +90,9 @@ export class ServerConnection implements Flushable {
   /** Set while the reply under way is beyond max_reply_bytes: its bytes are dropped as they are scanned. */
   private oversized = false;
   private timer: NodeJS.Timeout | null = null;
+  /** The request being timed (written with nothing ahead of it), and when (performance.now, ms). */
+  private timed: ForwardedRequest | null = null;
+  private timedAt = 0;
 
   /**
    * `setupRequests`: written first, before any request (Redis AUTH, HELLO 3, SELECT). `isProbe`:
@@ -127,6 +133,11 @@ export class ServerConnection implements Flushable {
     if (this.context.timeout !== null) {
       request.deadline = Date.now() + this.context.timeout;
       if (this.timer === null) this.armTimer(this.context.timeout);
+    }
+    // Timed only with nothing ahead of it: a round trip of the server, not a wait in a pipeline.
+    if (this.timed === null && this.ready && this.inflight.length === 0) {
+      this.timed = request;
+      this.timedAt = performance.now();
     }
     this.inflight.push(request);
     stats.out_queue++;
@@ -209,6 +220,7 @@ export class ServerConnection implements Flushable {
         return -1;
       }
       const request = this.inflight.shift()!;
+      if (request === this.timed) this.timedReplyRead();
       stats.responses++;
       this.context.addressStats.responses++;
       stats.response_bytes += end - start;
@@ -258,6 +270,11 @@ export class ServerConnection implements Flushable {
       `of pool '${this.context.poolName}': ask for less at once (e.g. LRANGE or SCAN in pages) or raise max_reply_bytes`);
   }
 
+  private timedReplyRead(): void {
+    this.context.latency.record((performance.now() - this.timedAt) * 1000);
+    this.timed = null;
+  }
+
   private armTimer(delay: number): void {
     this.timer = setTimeout(() => this.checkTimeout(), Math.max(1, delay));
   }
@@ -290,6 +307,8 @@ export class ServerConnection implements Flushable {
     this.outgoing = [];
     this.input.release();
     const failed = this.inflight.drain();
+    if (this.timed !== null && kind !== CloseKind.Deliberate) this.context.latency.recordFailure((performance.now() - this.timedAt) * 1000);
+    this.timed = null;
     if (failed.length > 0 || kind !== CloseKind.Deliberate) {
       const line = `server '${this.context.config.name}' of pool '${this.context.poolName}' closed: ${reason} (${failed.length} requests in flight, address ${this.context.label})`;
       if (atFileLimit) fileLimitLog.write(line);

@@ -11,6 +11,7 @@ import type { Connector } from './connector.js';
 import { LOG_NOTICE, LOG_WARN, log } from '../log/logger.js';
 import { Address, type AddressOwner } from './address.js';
 import { AddressTable } from './address-table.js';
+import { LatencyRouting, type AddressRouting } from './latency-routing.js';
 import { describeChange, type Address as DiscoveredAddress, type AddressChange } from '../discovery/address-set.js';
 import { HostDiscovery, type DiscoveryContext, type DiscoveryDeps } from '../discovery/host-discovery.js';
 import type { LookupError } from '../discovery/resolver.js';
@@ -47,6 +48,8 @@ export class Server implements AddressOwner, DiscoveryContext {
   private readonly draining = new Set<Address>();
   private readonly table = new AddressTable<Address>();
   private readonly discovery: HostDiscovery | null = null;
+  /** With latency_routing: the shares by latency that lay out the table; null for the even spread. */
+  private readonly latencyRouting: LatencyRouting | null;
   private readonly unresolved: RequestSink;
   private lastLookupError: string | null = null;
   private preconnect = false;
@@ -73,6 +76,7 @@ export class Server implements AddressOwner, DiscoveryContext {
     this.serverConnections = pool.serverConnections;
     this.failureThreshold = pool.discovery.failureThreshold;
     this.unresolved = new UnresolvedServer(this);
+    this.latencyRouting = pool.latency.routing ? new LatencyRouting(config.name, pool.name, pool.latency, this.table) : null;
     const literal = config.isUnix ? 0 : isIP(config.host);
     if (config.isUnix || literal !== 0) {
       this.setAddresses([new Address(this, config.host, config.port, literal === 0 ? 0 : (literal as 4 | 6), config.host)]);
@@ -110,9 +114,22 @@ export class Server implements AddressOwner, DiscoveryContext {
     return ms === undefined ? undefined : Math.round(ms / 100) / 10;
   }
 
-  /** Starts following the host name through DNS (nothing to do for an IP literal or a socket). */
+  /** How `address` takes part in the routing now: its share of the requests, and its zone. */
+  routingOf(address: Address): AddressRouting {
+    if (this.latencyRouting !== null) return this.latencyRouting.routingOf(address);
+    const routed = this.table.routed;
+    return { share: routed.includes(address) ? 100 / routed.length : 0, zone: null, fastest: false };
+  }
+
+  /** True with latency_routing: shares by latency, chosen per request. */
+  get routesByLatency(): boolean {
+    return this.latencyRouting !== null;
+  }
+
+  /** Starts following the host name through DNS (nothing to do for an IP literal or a socket), and the latency probes. */
   startDiscovery(): void {
     this.discovery?.start();
+    this.latencyRouting?.start();
   }
 
   /**
@@ -154,6 +171,7 @@ export class Server implements AddressOwner, DiscoveryContext {
 
   closeAll(): void {
     this.discovery?.stop();
+    this.latencyRouting?.stop();
     for (const address of this.addresses) address.closeAll();
     for (const address of this.draining) address.closeAll();
   }
@@ -165,7 +183,8 @@ export class Server implements AddressOwner, DiscoveryContext {
   }
 
   healthChanged(): void {
-    this.table.rebuild(this.addresses);
+    if (this.latencyRouting !== null) this.latencyRouting.update();
+    else this.table.rebuild(this.addresses);
   }
 
   addressAnswered(): void {
@@ -210,7 +229,8 @@ export class Server implements AddressOwner, DiscoveryContext {
 
   private setAddresses(addresses: readonly Address[]): void {
     this.addresses = addresses;
-    this.table.rebuild(addresses);
+    if (this.latencyRouting !== null) this.latencyRouting.setAddresses(addresses);
+    else this.table.rebuild(addresses);
   }
 }
 

@@ -6,6 +6,7 @@ import { ListenError, parseListen } from './listen.js';
 import type { Section } from './section.js';
 import { parseServerLine, ServerLineError, sortServers } from './server-line.js';
 import { readTls, TLS_POOL_KEYS } from './tls.js';
+import { LATENCY_POOL_KEYS, readLatency } from './latency-keys.js';
 import {
   DISTRIBUTION_NAMES, HASH_NAMES, PROTOCOL_NAMES,
   type ListenAddress, type PoolConfig, type ProtocolName, type ServerConfig,
@@ -18,7 +19,7 @@ const TWEMPROXY_POOL_KEYS = [
 ] as const;
 
 export const POOL_KEYS: readonly string[] = [
-  ...TWEMPROXY_POOL_KEYS, 'protocol', 'max_request_bytes', 'max_reply_bytes', ...TLS_POOL_KEYS, ...DISCOVERY_POOL_KEYS,
+  ...TWEMPROXY_POOL_KEYS, 'protocol', 'max_request_bytes', 'max_reply_bytes', ...TLS_POOL_KEYS, ...DISCOVERY_POOL_KEYS, ...LATENCY_POOL_KEYS,
   ...UNBUILT_POOL_KEYS,
 ];
 
@@ -44,6 +45,7 @@ export function parsePool(section: Section, name: string): PoolConfig | null {
   const redisAuth = readRedisAuth(section, protocol);
   const tls = readTls(section, servers);
   refuseReuseport(section);
+  const latency = readLatency(section);
   const pool: Omit<PoolConfig, 'listen' | 'servers'> = {
     name,
     line: section.line,
@@ -66,7 +68,8 @@ export function parsePool(section: Section, name: string): PoolConfig | null {
     maxRequestBytes: section.int('max_request_bytes', DEFAULT_MAX_REQUEST_BYTES, REQUEST_BYTES),
     maxReplyBytes: section.int('max_reply_bytes', DEFAULT_MAX_REPLY_BYTES, REPLY_BYTES),
     tls,
-    discovery: readDiscovery(section),
+    discovery: readDiscovery(section, latency.routing),
+    latency,
   };
   return listen && servers ? { ...pool, listen, servers } : null;
 }

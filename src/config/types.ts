@@ -66,8 +66,23 @@ export interface PoolConfig {
   discovery: DiscoveryConfig;
   /** Sorted as twemproxy sorts them (by name: shorter first, then bytewise). */
   servers: ServerConfig[];
+  /** latency_routing and the zone keys: how a server's addresses share its requests. */
+  latency: LatencyConfig;
   /** TLS to the servers (`tls_enabled: true`), or null for plain connections. */
   tls: TlsConfig | null;
+}
+
+/** A pool's latency_* and zone_* keys. */
+export interface LatencyConfig {
+  /** latency_routing: choose among a server's addresses by measured latency, per request. */
+  routing: boolean;
+  /** latency_weight: percent of a server's requests for its fastest healthy address. */
+  latencyWeight: number;
+  zoneAware: boolean;
+  /** zone_weight: extra percent of share for the addresses of the local zone. */
+  zoneWeight: number;
+  /** zone_latency_threshold: the latency spread, in microseconds, of one zone. */
+  zoneLatencyThresholdMicros: number;
 }
 
 /** A pool's `tls_*` keys, with the files' contents read and checked. */

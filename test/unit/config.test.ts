@@ -77,6 +77,7 @@ describe('classic layout', () => {
       },
       servers: [{ host: '127.0.0.1', port: 6379, weight: 1, name: '127.0.0.1:6379', pname: '127.0.0.1:6379:1', isUnix: false, line: 5 }],
       tls: null,
+      latency: { routing: false, latencyWeight: 80, zoneAware: false, zoneWeight: 25, zoneLatencyThresholdMicros: 50000 },
     });
   });
 
@@ -397,8 +398,7 @@ describe('reuseport', () => {
 
 describe('keys whose behaviour is not built yet', () => {
   const defaults = [
-    'latency_routing: false', 'latency_weight: 80', 'zone_aware: false', 'zone_weight: 25',
-    'zone_latency_threshold: 50000', 'cache_mode: false', 'connection_pooling: false', 'connection_warming: 0',
+    'cache_mode: false', 'connection_pooling: false', 'connection_warming: 0',
     'connection_idle_timeout: 300',
   ];
 
@@ -408,8 +408,7 @@ describe('keys whose behaviour is not built yet', () => {
 
   it('refuses each value that asks for the behaviour, naming the key', () => {
     const asking = [
-      'latency_routing: true', 'latency_weight: 50', 'zone_aware: true', 'zone_weight: 10',
-      'zone_latency_threshold: 1000', 'cache_mode: true', 'connection_pooling: true', 'connection_warming: 2',
+      'cache_mode: true', 'connection_pooling: true', 'connection_warming: 2',
       'connection_idle_timeout: 60',
     ];
     for (const option of asking) {
@@ -419,15 +418,39 @@ describe('keys whose behaviour is not built yet', () => {
   });
 
   it('says how to keep the default', () => {
-    assertOneProblem(alpha('latency_routing: true'), 4, 'latency_routing', /remove it or set it to its default, false$/);
-    assertOneProblem(alpha('latency_weight: 50'), 4, 'latency_weight', /set it to its default, 80$/);
+    assertOneProblem(alpha('cache_mode: true'), 4, 'cache_mode', /remove it or set it to its default, false$/);
+    assertOneProblem(alpha('connection_warming: 2'), 4, 'connection_warming', /set it to its default, 0$/);
   });
 
   it('checks types and ranges before anything else', () => {
-    assertOneProblem(alpha('latency_weight: 101'), 4, 'latency_weight', /must be a whole number of percent from 0 to 100, not '101'/);
-    assertOneProblem(alpha('zone_aware: on'), 4, 'zone_aware', /must be true or false, not 'on'/);
+    assertOneProblem(alpha('connection_warming: -1'), 4, 'connection_warming', /must be a whole number/);
+    assertOneProblem(alpha('cache_mode: on'), 4, 'cache_mode', /must be true or false, not 'on'/);
   });
 
+});
+
+describe('latency routing keys', () => {
+  it('defaults to no latency routing, weight 80, no zones, zone_weight 25, threshold 50000 us', () => {
+    assert.deepEqual(onlyPool(alpha()).latency,
+      { routing: false, latencyWeight: 80, zoneAware: false, zoneWeight: 25, zoneLatencyThresholdMicros: 50000 });
+  });
+
+  it('reads each key; latency_routing also keeps the union of DNS answers (dynamic_endpoint auto)', () => {
+    const pool = onlyPool(alpha('latency_routing: true', 'latency_weight: 50', 'zone_aware: true', 'zone_weight: 60', 'zone_latency_threshold: 2000'));
+    assert.deepEqual(pool.latency, { routing: true, latencyWeight: 50, zoneAware: true, zoneWeight: 60, zoneLatencyThresholdMicros: 2000 });
+    assert.equal(pool.discovery.latencyRouting, true);
+  });
+
+  it('checks types and ranges', () => {
+    assertOneProblem(alpha('latency_weight: 101'), 4, 'latency_weight', /must be a whole number of percent from 0 to 100, not '101'/);
+    assertOneProblem(alpha('zone_aware: on'), 4, 'zone_aware', /must be true or false, not 'on'/);
+    assertOneProblem(alpha('zone_latency_threshold: -5'), 4, 'zone_latency_threshold', /microseconds/);
+    assertOneProblem(alpha('latency_routing: yes'), 4, 'latency_routing', /must be true or false/);
+  });
+
+  it('refuses zone_aware without latency_routing, which it would only be ignored by', () => {
+    assertOneProblem(alpha('zone_aware: true'), 4, 'zone_aware', /add 'latency_routing: true' or remove zone_aware/);
+  });
 });
 
 describe('DNS discovery keys', () => {

@@ -3,7 +3,8 @@
 // - a challenger replaces the current fastest only when its smoothed latency is lower by more than
 //   FASTEST_MARGIN (20%) and by at least FASTEST_MARGIN_FLOOR_US (100 us, loopback noise), and
 //   only once the current one has been the fastest for FASTEST_MIN_DWELL_MS (2 s);
-// - the current fastest is replaced at once when it is no longer healthy or left the set.
+// - the current fastest is replaced at once when it is no longer healthy, left the set, or its
+//   last request failed (a killed replica loses its traffic before dns_failure_threshold is reached).
 // With probes every LATENCY_PROBE_INTERVAL_MS (latency-routing.ts) and the smoothing of
 // latency-estimator.ts, an address that turns slow or fast changes the routing within 5 s.
 import type { ShareCandidate } from './address-shares.js';
@@ -12,7 +13,12 @@ export const FASTEST_MARGIN = 0.2;
 export const FASTEST_MARGIN_FLOOR_US = 100;
 export const FASTEST_MIN_DWELL_MS = 2000;
 
-export class FastestAddress<A extends ShareCandidate> {
+export interface FastestCandidate extends ShareCandidate {
+  /** Failures in a row now. */
+  readonly failureCount: number;
+}
+
+export class FastestAddress<A extends FastestCandidate> {
   private current: A | null = null;
   private since = -Infinity;
 
@@ -21,11 +27,13 @@ export class FastestAddress<A extends ShareCandidate> {
     let fastest = -1;
     for (let index = 0; index < candidates.length; index++) {
       const candidate = candidates[index]!;
-      if (!candidate.healthy || candidate.latencyMicros === null) continue;
+      if (!candidate.healthy || candidate.latencyMicros === null || candidate.failureCount > 0) continue;
       if (fastest === -1 || candidate.latencyMicros < candidates[fastest]!.latencyMicros!) fastest = index;
     }
     const held = this.current === null ? -1 : candidates.indexOf(this.current);
-    if (held !== -1 && candidates[held]!.healthy && !this.replaces(candidates[fastest]!, candidates[held]!, now)) return held;
+    if (held !== -1 && fastest === -1 && candidates[held]!.healthy) return held;
+    if (held !== -1 && candidates[held]!.healthy && candidates[held]!.failureCount === 0 &&
+      !this.replaces(candidates[fastest]!, candidates[held]!, now)) return held;
     this.current = fastest === -1 ? null : candidates[fastest]!;
     if (fastest !== held) this.since = now;
     return fastest;

@@ -5,8 +5,10 @@
 // connection times only a request written while nothing else was waiting for a reply on it (and
 // only once connected), so a sample is one round trip of the server, never the wait behind the
 // requests ahead of it. Under a deep pipeline few real requests qualify; the probes, alone on a
-// connection of their own, keep the estimate fresh. A failure (error, EOF, timeout) is a sample
-// of at least FAILURE_LATENCY_US: it only ever makes an address look slower.
+// connection of their own, keep the estimate fresh. A failure (error, EOF, timeout) sets the
+// estimate to at least FAILURE_LATENCY_US: it only ever makes an address look slower. The first
+// round trip after failures starts the average afresh, so a replica that recovered is judged by
+// how it answers now rather than by seconds of decaying penalty.
 
 /** Weight of a new sample: after 6 samples a step change is 88% taken in, one noisy sample moves it 30%. */
 export const LATENCY_SMOOTHING = 0.3;
@@ -18,18 +20,23 @@ export class LatencyEstimator {
   micros = 0;
   /** Samples taken in (0: not measured yet). */
   samples = 0;
+  /** Set by a failure: the next round trip replaces the estimate. */
+  private failed = false;
 
   get measured(): boolean {
     return this.samples > 0;
   }
 
   record(micros: number): void {
-    this.micros = this.samples === 0 ? micros : this.micros + LATENCY_SMOOTHING * (micros - this.micros);
+    this.micros = this.samples === 0 || this.failed ? micros : this.micros + LATENCY_SMOOTHING * (micros - this.micros);
+    this.failed = false;
     this.samples++;
   }
 
   /** A request or probe failed after `elapsedMicros`: it counts as slow, never as fast. */
   recordFailure(elapsedMicros = 0): void {
-    this.record(Math.max(elapsedMicros, FAILURE_LATENCY_US, this.micros));
+    this.micros = Math.max(elapsedMicros, FAILURE_LATENCY_US, this.micros);
+    this.failed = true;
+    this.samples++;
   }
 }

@@ -1,9 +1,9 @@
 // The latency probe of one address under latency routing: the codec's probe request (PING,
 // memcached `version`) every LATENCY_PROBE_INTERVAL_MS on a connection of its own, so that an
 // address with little or no traffic stays measured and can win traffic back. Its connection is
-// timed like any other (alone on it, every probe is a round trip); a probe still unanswered at the
-// next tick counts as slow by the time it has waited; a failed probe counts as slow and as one
-// failure in a row of the address. Its requests stay out of the twemproxy counters.
+// timed like any other (alone on it, every probe is a round trip; a failure counts as slow); a
+// probe still unanswered at the next tick counts as slow by the time it has waited; a failed
+// probe is also one failure in a row of the address. Its requests stay out of the twemproxy counters.
 import type { Address } from './address.js';
 import type { Connector, Endpoint } from './connector.js';
 import type { LatencyEstimator } from './latency-estimator.js';
@@ -91,9 +91,7 @@ export class LatencyProbe implements ConnectionContext {
   connectionClosed(_connection: ServerConnection, failure: boolean): void {
     this.connection = null;
     this.request.sentAt = 0;
-    if (!failure || this.stopped) return;
-    this.latency.recordFailure();
-    this.address.latencyProbeFailed();
+    if (failure && !this.stopped) this.address.latencyProbeFailed();
   }
 
   serverAnswered(): void {

@@ -307,7 +307,8 @@ export class ServerConnection implements Flushable {
     this.outgoing = [];
     this.input.release();
     const failed = this.inflight.drain();
-    if (this.timed !== null && kind !== CloseKind.Deliberate) this.context.latency.recordFailure((performance.now() - this.timedAt) * 1000);
+    // A failure counts as slow, with or without a request being timed (a refused connect too).
+    if (kind !== CloseKind.Deliberate) this.context.latency.recordFailure(this.timed === null ? 0 : (performance.now() - this.timedAt) * 1000);
     this.timed = null;
     if (failed.length > 0 || kind !== CloseKind.Deliberate) {
       const line = `server '${this.context.config.name}' of pool '${this.context.poolName}' closed: ${reason} (${failed.length} requests in flight, address ${this.context.label})`;

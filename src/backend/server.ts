@@ -178,6 +178,7 @@ export class Server implements AddressOwner, DiscoveryContext {
 
   addressFailed(address: Address): void {
     this.discovery?.addressFailed();
+    this.latencyRouting?.update();
     // One failing address does not count against the server while another one is healthy.
     if (!this.addresses.some((other) => other !== address && other.healthy)) this.events.serverFailed(this);
   }

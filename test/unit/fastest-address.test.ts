@@ -5,9 +5,10 @@ import { FASTEST_MIN_DWELL_MS, FastestAddress } from '../../src/backend/fastest-
 interface Fake {
   healthy: boolean;
   latencyMicros: number | null;
+  failureCount: number;
 }
 
-const fakes = (...micros: (number | null)[]): Fake[] => micros.map((latencyMicros) => ({ healthy: true, latencyMicros }));
+const fakes = (...micros: (number | null)[]): Fake[] => micros.map((latencyMicros) => ({ healthy: true, latencyMicros, failureCount: 0 }));
 
 describe('fastest address', () => {
   it('is the healthy measured address with the lowest latency; -1 when none is measured', () => {
@@ -55,5 +56,15 @@ describe('fastest address', () => {
     addresses[0]!.healthy = false;
     assert.equal(fastest.choose(addresses, 1), 1);
     assert.equal(fastest.choose([addresses[2]!, addresses[0]!], 2), 0);
+  });
+
+  it('leaves an address at once when its last request failed, before it counts as unhealthy', () => {
+    const addresses = fakes(1000, 5000);
+    const fastest = new FastestAddress<Fake>();
+    assert.equal(fastest.choose(addresses, 0), 0);
+    addresses[0]!.failureCount = 1;
+    assert.equal(fastest.choose(addresses, 1), 1);
+    addresses[1]!.failureCount = 1;
+    assert.equal(fastest.choose(addresses, 2), 1, 'with every address failing, the current one stays');
   });
 });

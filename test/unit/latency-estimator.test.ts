@@ -33,10 +33,26 @@ describe('latency estimator', () => {
     const estimator = new LatencyEstimator();
     estimator.record(200);
     estimator.recordFailure(50);
-    assert.equal(estimator.micros, 200 + LATENCY_SMOOTHING * (FAILURE_LATENCY_US - 200));
+    assert.equal(estimator.micros, FAILURE_LATENCY_US);
     const slow = new LatencyEstimator();
     slow.record(3_000_000);
     slow.recordFailure(10);
     assert.equal(slow.micros, 3_000_000);
+    const unmeasured = new LatencyEstimator();
+    unmeasured.recordFailure();
+    assert.equal(unmeasured.measured, true, 'an address that only fails is measured as slow');
+    assert.equal(unmeasured.micros, FAILURE_LATENCY_US);
+  });
+
+  it('starts afresh with the first round trip after failures', () => {
+    const estimator = new LatencyEstimator();
+    estimator.record(5000);
+    estimator.recordFailure();
+    estimator.recordFailure(2_000_000);
+    assert.equal(estimator.micros, 2_000_000);
+    estimator.record(800);
+    assert.equal(estimator.micros, 800);
+    estimator.record(1800);
+    assert.equal(estimator.micros, 800 + LATENCY_SMOOTHING * 1000);
   });
 });

@@ -164,6 +164,8 @@ describe('latency routing', { timeout: 120_000 }, () => {
     await assertSplit(replicas, [10, 80, 10], t);
     const routes = await replicas.routing();
     assert.deepEqual(routes.map((route) => route!.share_percent), [10, 80, 10]);
+    assert.match(replicas.proxy.output,
+      /selected best address \d for 'reader' \(latency: \d+us, failures: 0, weight: 80%\): 127\.0\.0\.3:\d+ of pool 'reader'/);
   });
 
   it('latency_weight 50 over six replicas: 50% to the fastest and 10% to each of the five others', async (t) => {

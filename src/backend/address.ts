@@ -207,6 +207,12 @@ export class Address implements ConnectionContext {
     if (this.healthy && !this.draining && this.failureCount >= this.owner.failureThreshold) this.becomeUnhealthy();
   }
 
+  /** A tcp pool's tunnel to this address failed: as a connection failure. */
+  tunnelFailed(): void {
+    this.latencyProbeFailed();
+    if (!this.draining) this.owner.addressFailed(this);
+  }
+
   private isIdle(): boolean {
     return this.connections.every((c) => c === null) && this.resp3Connections.every((c) => c === null) &&
       this.dedicated.size === 0 && this.probe === null;
@@ -222,7 +228,8 @@ export class Address implements ConnectionContext {
     this.healthy = false;
     log.log(LOG_NOTICE, `address ${this.label} of server '${this.config.name}' of pool '${this.poolName}' is unhealthy ` +
       `after ${this.failureCount} failures in a row: it takes no traffic while another address is healthy, and is probed until it answers`);
-    this.scheduleProbe();
+    // A tcp pool has no request to probe with: its server's probes (tcp-probe.ts) bring it back.
+    if (this.codec.probeRequest.length > 0) this.scheduleProbe();
     this.owner.healthChanged(this);
   }
 

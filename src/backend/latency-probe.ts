@@ -14,7 +14,13 @@ import { ServerStats, type PoolStats } from '../stats/counters.js';
 
 export const LATENCY_PROBE_INTERVAL_MS = 500;
 
-export class LatencyProbe implements ConnectionContext {
+/** What probes an address every LATENCY_PROBE_INTERVAL_MS. */
+export interface AddressProbe {
+  tick(now: number): void;
+  stop(): void;
+}
+
+export class LatencyProbe implements ConnectionContext, AddressProbe {
   /** Counters of its own: probes are not the clients' requests. */
   readonly stats = new ServerStats();
   readonly addressStats: AddressCounters = { requests: 0, responses: 0 };

@@ -1,12 +1,13 @@
 // Latency routing of one logical server: probes every address, and every probe tick (or at once
 // when health or the address set changes) recomputes which address is the fastest (with
 // hysteresis), the zones and the shares; when the shares change, the server's selection table is
-// rebuilt and the new routing is logged.
+// rebuilt and the new routing is logged. Without share rules (a tcp pool without latency_routing)
+// it only probes, and the table keeps the even spread.
 import type { Address } from './address.js';
 import type { AddressTable } from './address-table.js';
 import { latencyShares, type ShareRules } from './address-shares.js';
 import { FastestAddress } from './fastest-address.js';
-import { LATENCY_PROBE_INTERVAL_MS, LatencyProbe } from './latency-probe.js';
+import { LATENCY_PROBE_INTERVAL_MS, type AddressProbe } from './latency-probe.js';
 import { LOG_INFO, LOG_NOTICE, log } from '../log/logger.js';
 
 /** How an address takes part in the routing now. */
@@ -21,7 +22,7 @@ export interface AddressRouting {
 
 export class LatencyRouting {
   private addresses: readonly Address[] = [];
-  private readonly probes = new Map<Address, LatencyProbe>();
+  private readonly probes = new Map<Address, AddressProbe>();
   private readonly fastest = new FastestAddress<Address>();
   private routing = new Map<Address, AddressRouting>();
   private best: Address | null = null;
@@ -32,9 +33,16 @@ export class LatencyRouting {
   constructor(
     private readonly serverName: string,
     private readonly poolName: string,
-    private readonly rules: ShareRules,
+    /** null: probing only, the table spreads evenly. */
+    private readonly rules: ShareRules | null,
     private readonly table: AddressTable<Address>,
+    private readonly newProbe: (address: Address) => AddressProbe,
   ) {}
+
+  /** True when shares follow latency (latency_routing). */
+  get weighted(): boolean {
+    return this.rules !== null;
+  }
 
   /** Starts probing (once the proxy runs, so that `-t` and unit tests open nothing). */
   start(): void {
@@ -71,6 +79,7 @@ export class LatencyRouting {
   /** Recomputes the shares; rebuilds the table and logs when they changed. */
   update(): void {
     const addresses = this.addresses;
+    if (this.rules === null) return this.table.rebuild(addresses);
     const best = this.fastest.choose(addresses, performance.now());
     const { shares, zones } = latencyShares(addresses, best, this.rules);
     this.routing = new Map(addresses.map((address, index) => [address, { share: shares[index]!, zone: zones[index]!, fastest: index === best }]));
@@ -87,10 +96,10 @@ export class LatencyRouting {
     this.update();
   }
 
-  private probeOf(address: Address): LatencyProbe {
+  private probeOf(address: Address): AddressProbe {
     let probe = this.probes.get(address);
     if (probe === undefined) {
-      probe = new LatencyProbe(address);
+      probe = this.newProbe(address);
       this.probes.set(address, probe);
     }
     return probe;

@@ -12,6 +12,10 @@ import { LOG_NOTICE, LOG_WARN, log } from '../log/logger.js';
 import { Address, type AddressOwner } from './address.js';
 import { AddressTable } from './address-table.js';
 import { LatencyRouting, type AddressRouting } from './latency-routing.js';
+import { LatencyProbe } from './latency-probe.js';
+import { TcpProbe } from './tcp-probe.js';
+import { openTunnel } from './tunnel.js';
+import type { Socket } from 'node:net';
 import { describeChange, type Address as DiscoveredAddress, type AddressChange } from '../discovery/address-set.js';
 import { HostDiscovery, type DiscoveryContext, type DiscoveryDeps } from '../discovery/host-discovery.js';
 import type { LookupError } from '../discovery/resolver.js';
@@ -48,7 +52,7 @@ export class Server implements AddressOwner, DiscoveryContext {
   private readonly draining = new Set<Address>();
   private readonly table = new AddressTable<Address>();
   private readonly discovery: HostDiscovery | null = null;
-  /** With latency_routing: the shares by latency that lay out the table; null for the even spread. */
+  /** With latency_routing: the shares by latency that lay out the table, and the probes (also for tcp pools); null otherwise. */
   private readonly latencyRouting: LatencyRouting | null;
   private readonly unresolved: RequestSink;
   private lastLookupError: string | null = null;
@@ -76,7 +80,10 @@ export class Server implements AddressOwner, DiscoveryContext {
     this.serverConnections = pool.serverConnections;
     this.failureThreshold = pool.discovery.failureThreshold;
     this.unresolved = new UnresolvedServer(this);
-    this.latencyRouting = pool.latency.routing ? new LatencyRouting(config.name, pool.name, pool.latency, this.table) : null;
+    this.latencyRouting = pool.latency.routing || pool.protocol === 'tcp'
+      ? new LatencyRouting(config.name, pool.name, pool.latency.routing ? pool.latency : null, this.table,
+        pool.protocol === 'tcp' ? (address) => new TcpProbe(address) : (address) => new LatencyProbe(address))
+      : null;
     const literal = config.isUnix ? 0 : isIP(config.host);
     if (config.isUnix || literal !== 0) {
       this.setAddresses([new Address(this, config.host, config.port, literal === 0 ? 0 : (literal as 4 | 6), config.host)]);
@@ -116,14 +123,23 @@ export class Server implements AddressOwner, DiscoveryContext {
 
   /** How `address` takes part in the routing now: its share of the requests, and its zone. */
   routingOf(address: Address): AddressRouting {
-    if (this.latencyRouting !== null) return this.latencyRouting.routingOf(address);
+    if (this.latencyRouting?.weighted === true) return this.latencyRouting.routingOf(address);
     const routed = this.table.routed;
     return { share: routed.includes(address) ? 100 / routed.length : 0, zone: null, fastest: false };
   }
 
   /** True with latency_routing: shares by latency, chosen per request. */
   get routesByLatency(): boolean {
-    return this.latencyRouting !== null;
+    return this.latencyRouting?.weighted === true;
+  }
+
+  /**
+   * A raw connection for a tcp pool's client, to the address the routing gives (chosen once per
+   * client connection); null when the server has no address yet.
+   */
+  openTunnel(clientId: number): Socket | null {
+    const address = this.table.pick(clientId);
+    return address === undefined ? null : openTunnel(address);
   }
 
   /** Starts following the host name through DNS (nothing to do for an IP literal or a socket), and the latency probes. */

@@ -45,6 +45,8 @@ export function parsePool(section: Section, name: string): PoolConfig | null {
   const redisAuth = readRedisAuth(section, protocol);
   const tls = readTls(section, servers);
   refuseReuseport(section);
+  if (protocol === 'tcp') checkTcpPool(section, servers);
+  warnOfDatabasePort(section, listen);
   const latency = readLatency(section);
   const pool: Omit<PoolConfig, 'listen' | 'servers'> = {
     name,
@@ -169,11 +171,30 @@ function readProtocol(section: Section): ProtocolName {
       `is '${protocol}', which conflicts with 'redis: ${redis}' on line ${redisEntry!.line} (redis: ${redis} means protocol ${impliedByRedis}): keep only one of the two keys`);
     return protocol;
   }
-  const resolved = protocol ?? impliedByRedis ?? 'memcache';
-  if (resolved === 'tcp') {
-    section.problem(protocolEntry!, "is 'tcp': 'protocol: tcp' is not supported yet by this version (redis and memcache pools are)");
+  return protocol ?? impliedByRedis ?? 'memcache';
+}
+
+/** A tcp pool relays each client to one address of its one server; what only a parsing pool can do is refused. */
+function checkTcpPool(section: Section, servers: readonly ServerConfig[] | null): void {
+  if (servers !== null && servers.length > 1) {
+    section.problem(section.entry('servers')!,
+      `has ${servers.length} servers, but a tcp pool relays each client to one server (there is no key to place): ` +
+      'list one server; a DNS name gives it all its addresses (e.g. a database reader endpoint)');
   }
-  return resolved;
+  if (section.bool('preconnect', false)) {
+    section.problem(section.entry('preconnect')!, 'is true, but a tcp pool opens a server connection per client when it connects: remove preconnect');
+  }
+}
+
+/** Well-known database ports, where a pool that says no protocol (and so speaks memcached) is most likely a forgotten `protocol: tcp`. */
+const DATABASE_PORTS: ReadonlyMap<number, string> = new Map([[3306, 'MySQL/MariaDB'], [5432, 'PostgreSQL']]);
+
+function warnOfDatabasePort(section: Section, listen: ListenAddress | null): void {
+  if (listen?.kind !== 'tcp' || section.has('protocol') || section.has('redis')) return;
+  const database = DATABASE_PORTS.get(listen.port);
+  if (database === undefined) return;
+  section.sectionWarning('listen', `listens on port ${listen.port} (${database}) with neither 'protocol' nor 'redis', ` +
+    "so it speaks memcached: add 'protocol: tcp' to relay a database, or 'protocol: memcache' if memcached is meant");
 }
 
 /** As in twemproxy, `redis_auth` only makes sense for a redis pool. */

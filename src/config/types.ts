@@ -1,5 +1,6 @@
 // Typed, validated and defaulted configuration: what every other layer reads.
 import type { DiscoveryConfig } from '../discovery/discovery-config.js';
+import type { ConfigProblem } from './errors.js';
 
 export const HASH_NAMES = [
   'one_at_a_time', 'md5', 'crc16', 'crc32', 'crc32a', 'fnv1_64', 'fnv1a_64',
@@ -109,4 +110,6 @@ export interface Config {
   file: string;
   global: GlobalConfig;
   pools: PoolConfig[];
+  /** What -t and the start warn about (file, line, message): valid, but most likely not what was meant. */
+  warnings: ConfigProblem[];
 }

@@ -11,8 +11,8 @@ export const NUTCRACKER_MAIN = fileURLToPath(new URL('../../src/cli/main.js', im
 
 export interface PoolSpec {
   servers: string[];
-  /** A list (dns_servers) is written as a YAML flow sequence. */
-  options?: Record<string, string | number | boolean | string[]>;
+  /** A list (dns_servers) is written as a YAML flow sequence; null leaves the key out (e.g. `redis: null`). */
+  options?: Record<string, string | number | boolean | string[] | null>;
 }
 
 /** YAML for pools named by key; each gets `listen` filled in with a free port. */
@@ -20,7 +20,7 @@ export function poolsYaml(pools: Record<string, PoolSpec & { listen: string }>):
   return Object.entries(pools).map(([name, pool]) => {
     const options = { redis: true, ...pool.options };
     const lines = [`${name}:`, `  listen: ${pool.listen}`];
-    for (const [key, value] of Object.entries(options)) lines.push(`  ${key}: ${typeof value === 'string' || Array.isArray(value) ? JSON.stringify(value) : value}`);
+    for (const [key, value] of Object.entries(options)) if (value !== null) lines.push(`  ${key}: ${typeof value === 'string' || Array.isArray(value) ? JSON.stringify(value) : value}`);
     lines.push('  servers:', ...pool.servers.map((server) => `    - ${server}`));
     return lines.join('\n');
   }).join('\n') + '\n';

@@ -371,8 +371,7 @@ describe('protocol: redis and memcache', () => {
     assert.equal(onlyPool(alpha('protocol: memcache').replace('redis: true', 'redis: false')).protocol, 'memcache');
   });
 
-  it('refuses tcp as not supported yet, and unknown protocols', () => {
-    assertOneProblem(alpha().replace('redis: true', 'protocol: tcp'), 3, 'protocol', /'protocol: tcp' is not supported yet by this version/);
+  it('refuses unknown protocols', () => {
     assertOneProblem(alpha().replace('redis: true', 'protocol: http'), 3, 'protocol', /must be one of redis, memcache, tcp, not 'http'/);
   });
 
@@ -427,6 +426,39 @@ describe('keys whose behaviour is not built yet', () => {
     assertOneProblem(alpha('cache_mode: on'), 4, 'cache_mode', /must be true or false, not 'on'/);
   });
 
+});
+
+describe('protocol: tcp', () => {
+  const tcpPool = (...lines: string[]): string => alpha(...lines).replace('redis: true', 'protocol: tcp');
+
+  it('accepts a tcp pool with one server, latency routing included', () => {
+    assert.equal(onlyPool(tcpPool()).protocol, 'tcp');
+    assert.equal(onlyPool(tcpPool('latency_routing: true')).latency.routing, true);
+  });
+
+  it('refuses several servers, since a tcp pool has no key to place', () => {
+    const text = tcpPool().replace('   - 127.0.0.1:6379:1', '   - 127.0.0.1:6379:1\n   - 127.0.0.2:6379:1');
+    assertOneProblem(text, 4, 'servers', /has 2 servers, but a tcp pool relays each client to one server .*list one server/);
+  });
+
+  it('refuses preconnect', () => {
+    assertOneProblem(tcpPool('preconnect: true'), 4, 'preconnect', /a tcp pool opens a server connection per client/);
+  });
+
+  it('warns of a pool on a database port that says no protocol (it would speak memcached)', () => {
+    const onPort = (port: number, protocolLine: string | null): ConfigProblem[] => {
+      const text = alpha().replace('22121', String(port)).replace('  redis: true\n', protocolLine === null ? '' : `  ${protocolLine}\n`);
+      return parseConfig(text, FILE).warnings;
+    };
+    const [warning, ...more] = onPort(3306, null);
+    assert.deepEqual(more, []);
+    assert.deepEqual({ line: warning!.line, key: warning!.key }, { line: 1, key: 'listen' });
+    assert.match(warning!.message, /pool 'alpha' listens on port 3306 \(MySQL\/MariaDB\) with neither 'protocol' nor 'redis', so it speaks memcached: add 'protocol: tcp'/);
+    assert.match(onPort(5432, null)[0]!.message, /port 5432 \(PostgreSQL\)/);
+    assert.deepEqual(onPort(3306, 'protocol: tcp'), []);
+    assert.deepEqual(onPort(3306, 'redis: false'), []);
+    assert.deepEqual(onPort(22122, null), []);
+  });
 });
 
 describe('latency routing keys', () => {

@@ -4,12 +4,12 @@
 // Which replica served each GET is counted by the replicas themselves (INFO commandstats).
 import { after, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { get } from 'node:http';
 import { Redis as IORedis } from 'ioredis';
 import { RedisServer } from '../helpers/redis-server.js';
+import { MemcachedServer, memcacheReplies } from '../helpers/memcached.js';
 import { DelayRelay } from '../helpers/delay-relay.js';
 import { DnsServer } from '../helpers/dns-server.js';
-import { Nutcracker } from '../helpers/nutcracker.js';
+import { httpGet, Nutcracker } from '../helpers/nutcracker.js';
 import { RawClient, encode } from '../helpers/raw-client.js';
 import { portFreeOn, waitFor } from '../helpers/ports.js';
 
@@ -30,20 +30,38 @@ interface AddressRoute {
   fastest: boolean;
 }
 
-function httpGet(port: number, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path }, (response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => resolve(body));
-    }).on('error', reject);
-  });
+/** A backend server and the GETs it served, as it counts them. */
+interface Replica {
+  readonly port: number;
+  resetCounts(): Promise<void>;
+  gets(): Promise<number>;
+  destroy(): Promise<void>;
+}
+
+async function redisReplica(): Promise<Replica> {
+  const server = await RedisServer.start();
+  return {
+    port: server.port,
+    resetCounts: async () => void (await server.command('CONFIG', 'RESETSTAT')),
+    gets: async () => Number(/cmdstat_get:calls=(\d+)/.exec(await server.command('INFO', 'commandstats'))?.[1] ?? 0),
+    destroy: () => server.destroy(),
+  };
+}
+
+async function memcachedReplica(): Promise<Replica> {
+  const server = await MemcachedServer.start();
+  return {
+    port: server.port,
+    resetCounts: async () => void (await server.request('stats reset\r\n')),
+    gets: async () => Number(/STAT cmd_get (\d+)/.exec((await server.request('stats\r\n')).join(''))?.[1] ?? 0),
+    destroy: () => server.stop(),
+  };
 }
 
 /** N replicas behind relays with the given delays (ms, each direction's reply), a DNS name and a proxy. */
 class Replicas {
   private constructor(
-    readonly redis: RedisServer[],
+    readonly servers: Replica[],
     readonly relays: DelayRelay[],
     readonly ips: string[],
     readonly port: number,
@@ -51,13 +69,13 @@ class Replicas {
     readonly proxy: Nutcracker,
   ) {}
 
-  static async start(delaysMs: number[], options: Record<string, string | number | boolean>): Promise<Replicas> {
+  static async start(delaysMs: number[], options: Record<string, string | number | boolean>, newReplica = redisReplica): Promise<Replicas> {
     const ips = delaysMs.map((_, index) => `127.0.0.${index + 2}`);
-    const redis: RedisServer[] = [];
+    const redis: Replica[] = [];
     const relays: DelayRelay[] = [];
     let dns: DnsServer | null = null;
     try {
-      for (const _ of delaysMs) redis.push(await RedisServer.start());
+      for (const _ of delaysMs) redis.push(await newReplica());
       const port = await portFreeOn(ips);
       for (const [index, ip] of ips.entries()) {
         const relay = await DelayRelay.start({ host: '127.0.0.1', port: redis[index]!.port }, ip, port);
@@ -97,20 +115,17 @@ class Replicas {
   }
 
   async resetCounts(): Promise<void> {
-    await Promise.all(this.redis.map((server) => server.command('CONFIG', 'RESETSTAT')));
+    await Promise.all(this.servers.map((server) => server.resetCounts()));
   }
 
   /** GETs each replica served since the last reset. */
   async counts(): Promise<number[]> {
-    return Promise.all(this.redis.map(async (server) => {
-      const info = await server.command('INFO', 'commandstats');
-      return Number(/cmdstat_get:calls=(\d+)/.exec(info)?.[1] ?? 0);
-    }));
+    return Promise.all(this.servers.map((server) => server.gets()));
   }
 
   async close(): Promise<void> {
     await this.proxy.destroy();
-    await Promise.all([...this.relays.map((relay) => relay.close()), ...this.redis.map((server) => server.destroy()), this.dns.stop()]);
+    await Promise.all([...this.relays.map((relay) => relay.close()), ...this.servers.map((server) => server.destroy()), this.dns.stop()]);
   }
 }
 
@@ -133,10 +148,26 @@ async function readThrough(port: number, total: number): Promise<number> {
   return failed;
 }
 
+/** Sends `total` memcached gets through the proxy from one client, 50 in flight; returns the number that failed. */
+async function memcacheReadThrough(port: number, total: number): Promise<number> {
+  const client = await RawClient.connect(port);
+  let failed = 0;
+  try {
+    for (let sent = 0; sent < total; sent += 50) {
+      client.write('get key\r\n'.repeat(50));
+      const replies = await memcacheReplies(client, sent + 50);
+      failed += replies.slice(sent).filter((reply) => reply !== 'END\r\n').length + (sent + 50 - replies.length);
+    }
+  } finally {
+    client.close();
+  }
+  return failed;
+}
+
 /** Asserts that each replica served its expected percent of REQUESTS, within TOLERANCE. */
-async function assertSplit(replicas: Replicas, expectedPercent: number[], t: TestContext): Promise<void> {
+async function assertSplit(replicas: Replicas, expectedPercent: number[], t: TestContext, read = readThrough): Promise<void> {
   await replicas.resetCounts();
-  assert.equal(await readThrough(replicas.proxy.port('reader'), REQUESTS), 0);
+  assert.equal(await read(replicas.proxy.port('reader'), REQUESTS), 0);
   const counts = await replicas.counts();
   const total = counts.reduce((a, b) => a + b, 0);
   assert.equal(total, REQUESTS, `every GET reached a replica: ${counts}`);
@@ -149,8 +180,8 @@ async function assertSplit(replicas: Replicas, expectedPercent: number[], t: Tes
 
 describe('latency routing', { timeout: 120_000 }, () => {
   const started: Replicas[] = [];
-  const start = async (delays: number[], options: Record<string, string | number | boolean>): Promise<Replicas> => {
-    const replicas = await Replicas.start(delays, options);
+  const start = async (delays: number[], options: Record<string, string | number | boolean>, newReplica = redisReplica): Promise<Replicas> => {
+    const replicas = await Replicas.start(delays, options, newReplica);
     started.push(replicas);
     return replicas;
   };
@@ -164,6 +195,10 @@ describe('latency routing', { timeout: 120_000 }, () => {
     await assertSplit(replicas, [10, 80, 10], t);
     const routes = await replicas.routing();
     assert.deepEqual(routes.map((route) => route!.share_percent), [10, 80, 10]);
+    const metrics = await httpGet(replicas.proxy.statsPort, '/metrics');
+    assert.match(metrics, new RegExp(`^nutcracker_address_share_percent\\{pool="reader",server="reader",address="127\\.0\\.0\\.3:${replicas.port}"\\} 80$`, 'm'));
+    assert.match(metrics, new RegExp(`^nutcracker_address_fastest\\{pool="reader",server="reader",address="127\\.0\\.0\\.3:${replicas.port}"\\} 1$`, 'm'));
+    assert.match(metrics, /^nutcracker_address_latency_microseconds\{pool="reader",server="reader",address="127\.0\.0\.2:\d+"\} \d+$/m);
     assert.match(replicas.proxy.output,
       /selected best address \d for 'reader' \(latency: \d+us, failures: 0, weight: 80%\): 127\.0\.0\.3:\d+ of pool 'reader'/);
   });
@@ -211,17 +246,23 @@ describe('latency routing', { timeout: 120_000 }, () => {
     assert.equal((await replicas.routing())[1]!.share_percent, 0);
 
     // The killed replica comes back, as the fastest: once healthy again and measured, it wins the traffic back.
-    replicas.relays[1] = await DelayRelay.start({ host: '127.0.0.1', port: replicas.redis[1]!.port }, replicas.ips[1], replicas.port);
+    replicas.relays[1] = await DelayRelay.start({ host: '127.0.0.1', port: replicas.servers[1]!.port }, replicas.ips[1], replicas.port);
     const restartedAt = Date.now();
     await replicas.waitForFastest(1);
     t.diagnostic(`the recovered replica was the fastest again after ${Date.now() - restartedAt} ms`);
     await assertSplit(replicas, [0, 100, 0], t);
   });
 
+  it('memcached: latency_weight 100 over two memcached servers sends every get to the fast one (probed with version)', async (t) => {
+    const replicas = await start([10, 1], { redis: false, latency_weight: 100 }, memcachedReplica);
+    await replicas.waitForFastest(1);
+    await assertSplit(replicas, [0, 100], t, memcacheReadThrough);
+  });
+
   it('a pipelining client spread over three replicas gets every reply in the order it sent its requests', async () => {
     const replicas = await start([4, 1, 8], { latency_weight: 34 });
     // The same keys on every replica, each with its own value.
-    for (const server of replicas.redis) {
+    for (const server of replicas.servers) {
       const client = await RawClient.connect(server.port);
       const sets: Buffer[] = [];
       for (let i = 0; i < 300; i++) sets.push(encode('SET', `order:${i}`, `value-${i}`));

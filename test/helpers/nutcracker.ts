@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from 'node:net';
+import { get } from 'node:http';
 import { freePort, waitFor } from './ports.js';
 
 export const NUTCRACKER_MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -148,5 +149,16 @@ export function readStats(port: number): Promise<Record<string, unknown>> {
       }
     });
     socket.on('error', reject);
+  });
+}
+
+/** The body of an HTTP GET of `path` on 127.0.0.1:`port` (the stats port's /routing and /metrics). */
+export function httpGet(port: number, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve(body));
+    }).on('error', reject);
   });
 }

@@ -6,12 +6,12 @@ import { readNameservers } from './extensions.js';
 import type { Section } from './section.js';
 
 export const DISCOVERY_POOL_KEYS: readonly string[] = [
-  'dns_resolve_interval', 'dns_failure_threshold', 'dns_cache_negative_ttl', 'dns_expiration_minutes', 'dynamic_endpoint', 'dns_servers',
+  'dns_resolve_interval', 'dns_failure_threshold', 'dns_cache_negative_ttl', 'dns_expiration_minutes', 'dynamic_endpoint', 'dns_servers', 'cache_mode',
 ];
 
 const SECONDS = { min: 0, unit: 'seconds' };
 
-/** latency_routing and cache_mode are not built: refused in extensions.ts, so false here. */
+/** latency_routing is not built: refused in extensions.ts, so false here. */
 export function readDiscovery(section: Section): DiscoveryConfig {
   return {
     resolveIntervalSeconds: section.int('dns_resolve_interval', DISCOVERY_DEFAULTS.resolveIntervalSeconds, SECONDS),
@@ -20,7 +20,7 @@ export function readDiscovery(section: Section): DiscoveryConfig {
     expirationMinutes: readExpirationMinutes(section),
     dynamicEndpoint: readDynamicEndpoint(section),
     latencyRouting: false,
-    cacheMode: false,
+    cacheMode: section.bool('cache_mode', false),
     dnsServers: readNameservers(section, 'dns_servers') ?? [],
   };
 }

@@ -10,18 +10,12 @@ type Extension =
   /** A string with no default (a file or a name): any value asks for the feature. */
   | { key: string; kind: 'text' };
 
-const SECONDS: IntegerRange = { min: 0, unit: 'seconds' };
-
 const UNBUILT_POOL_EXTENSIONS: readonly Extension[] = [
   { key: 'latency_routing', kind: 'bool', fallback: false },
   { key: 'latency_weight', kind: 'int', fallback: 80, range: { min: 0, max: 100, unit: 'percent' } },
   { key: 'zone_aware', kind: 'bool', fallback: false },
   { key: 'zone_weight', kind: 'int', fallback: 25, range: { min: 0, unit: 'percent' } },
   { key: 'zone_latency_threshold', kind: 'int', fallback: 50000, range: { min: 0, unit: 'microseconds' } },
-  { key: 'cache_mode', kind: 'bool', fallback: false },
-  { key: 'connection_pooling', kind: 'bool', fallback: false },
-  { key: 'connection_warming', kind: 'int', fallback: 0, range: { min: 0, unit: 'connections' } },
-  { key: 'connection_idle_timeout', kind: 'int', fallback: 300, range: SECONDS },
   { key: 'tls_enabled', kind: 'bool', fallback: false },
   { key: 'tls_verify_peer', kind: 'bool', fallback: true },
   { key: 'tls_ca_file', kind: 'text' },

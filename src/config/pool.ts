@@ -4,6 +4,7 @@ import { checkUnbuiltExtensions, UNBUILT_POOL_KEYS } from './extensions.js';
 import { DISCOVERY_POOL_KEYS, readDiscovery } from './discovery-keys.js';
 import { ListenError, parseListen } from './listen.js';
 import type { Section } from './section.js';
+import { POOLING_POOL_KEYS, readPooling } from './pooling.js';
 import { parseServerLine, ServerLineError, sortServers } from './server-line.js';
 import {
   DISTRIBUTION_NAMES, HASH_NAMES, PROTOCOL_NAMES,
@@ -17,7 +18,7 @@ const TWEMPROXY_POOL_KEYS = [
 ] as const;
 
 export const POOL_KEYS: readonly string[] = [
-  ...TWEMPROXY_POOL_KEYS, 'protocol', 'max_request_bytes', 'max_reply_bytes', ...DISCOVERY_POOL_KEYS, ...UNBUILT_POOL_KEYS,
+  ...TWEMPROXY_POOL_KEYS, 'protocol', 'max_request_bytes', 'max_reply_bytes', ...DISCOVERY_POOL_KEYS, ...POOLING_POOL_KEYS, ...UNBUILT_POOL_KEYS,
 ];
 
 /** Keys that only mean something under `global:`, to say so when one is written in a pool. */
@@ -41,6 +42,7 @@ export function parsePool(section: Section, name: string): PoolConfig | null {
   const protocol = readProtocol(section);
   const redisAuth = readRedisAuth(section, protocol);
   refuseReuseport(section);
+  const serverConnections = section.int('server_connections', 1, { min: 1, unit: 'connections' });
   const pool: Omit<PoolConfig, 'listen' | 'servers'> = {
     name,
     line: section.line,
@@ -56,13 +58,14 @@ export function parsePool(section: Section, name: string): PoolConfig | null {
     protocol,
     redisAuth,
     redisDb: section.int('redis_db', 0, { min: 0 }),
-    serverConnections: section.int('server_connections', 1, { min: 1, unit: 'connections' }),
+    serverConnections,
     autoEjectHosts: section.bool('auto_eject_hosts', false),
     serverRetryTimeout: section.int('server_retry_timeout', 30000, MILLISECONDS),
     serverFailureLimit: section.int('server_failure_limit', 2, { min: 0, unit: 'failures' }),
     maxRequestBytes: section.int('max_request_bytes', DEFAULT_MAX_REQUEST_BYTES, REQUEST_BYTES),
     maxReplyBytes: section.int('max_reply_bytes', DEFAULT_MAX_REPLY_BYTES, REPLY_BYTES),
     discovery: readDiscovery(section),
+    pooling: readPooling(section, serverConnections),
   };
   return listen && servers ? { ...pool, listen, servers } : null;
 }

@@ -64,8 +64,20 @@ export interface PoolConfig {
   maxReplyBytes: number;
   /** The dns_* keys and dynamic_endpoint; dnsServers is the pool's, else the global one. */
   discovery: DiscoveryConfig;
+  /** The connection_* keys. */
+  pooling: PoolingConfig;
   /** Sorted as twemproxy sorts them (by name: shorter first, then bytewise). */
   servers: ServerConfig[];
+}
+
+/** How many server connections an address keeps, and for how long. */
+export interface PoolingConfig {
+  /** `connection_pooling`: server_connections per address; false: per server, shared by its addresses (twemproxy's). */
+  perAddress: boolean;
+  /** `connection_warming`: connections opened per address as soon as it is known, and kept open. */
+  warm: number;
+  /** `connection_idle_timeout` in ms: a connection beyond the warm ones unused this long closes; 0 = never. */
+  idleTimeoutMs: number;
 }
 
 export interface GlobalConfig {

@@ -5,7 +5,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { freePort, waitFor } from '../test/helpers/ports.js';
 import { RawClient } from '../test/helpers/raw-client.js';
-import { RedisServer } from '../test/helpers/redis-server.js';
+import { RedisServer, type RedisTls } from '../test/helpers/redis-server.js';
 import { MemcachedServer } from '../test/helpers/memcached.js';
 
 const STOP_GRACE_MS = 5000;
@@ -33,8 +33,9 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
-  const server = await RedisServer.start();
+/** A redis-server; with `tls`, on a TLS port only. */
+export async function startRedisServer(tls?: RedisTls): Promise<RedisServer> {
+  const server = await RedisServer.start({ tls });
   redisServers.add(server);
   return server;
 }

@@ -25,9 +25,11 @@ export interface Scenario {
 const ONE_SERVER: PoolShape = { shards: 1, servers: 1 };
 const FOUR_SHARDS: PoolShape = { shards: 4, servers: 4 };
 const RING_1000: PoolShape = { shards: 4, servers: 1000 };
+const ONE_TLS_SERVER: PoolShape = { ...ONE_SERVER, tls: true };
 
 const FIFTY_CLIENTS = { clients: 50, pipeline: 1, valueSize: 3, keyspace: 100000, requests: 100000 };
 const GET_SET_50: Load = { ...FIFTY_CLIENTS, tests: 'set,get' };
+const GET_SET_50_P16: Load = { ...GET_SET_50, pipeline: 16, requests: 1000000 };
 const PIPELINED_1K: Load = { ...GET_SET_50, pipeline: 16, valueSize: 1024, keyspace: 10000, requests: 500000 };
 const RING_LOAD: Load = { ...GET_SET_50, pipeline: 16, requests: 500000 };
 const TEN_KEYS = Array.from({ length: 10 }, () => 'key:__rand_int__');
@@ -51,7 +53,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'SET then GET, 3-byte values, 50 clients, 16 requests per pipeline',
     pool: ONE_SERVER,
     repeat: 3,
-    measure: { kind: 'throughput', load: { ...GET_SET_50, pipeline: 16, requests: 1000000 } },
+    measure: { kind: 'throughput', load: GET_SET_50_P16 },
   },
   {
     name: 'get-set-1',
@@ -59,6 +61,20 @@ export const SCENARIOS: readonly Scenario[] = [
     pool: ONE_SERVER,
     repeat: 3,
     measure: { kind: 'throughput', load: { ...GET_SET_50, clients: 1, requests: 20000 } },
+  },
+  {
+    name: 'tls-get-set-50',
+    description: 'as get-set-50, the proxy speaking TLS to its redis-server (only this proxy is measured; compared with get-set-50)',
+    pool: ONE_TLS_SERVER,
+    repeat: 3,
+    measure: { kind: 'throughput', load: GET_SET_50, baseline: 'get-set-50' },
+  },
+  {
+    name: 'tls-get-set-50-p16',
+    description: 'as get-set-50-p16, the proxy speaking TLS to its redis-server (compared with get-set-50-p16)',
+    pool: ONE_TLS_SERVER,
+    repeat: 3,
+    measure: { kind: 'throughput', load: GET_SET_50_P16, baseline: 'get-set-50-p16' },
   },
   {
     name: 'mset-10-4shards',

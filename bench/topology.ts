@@ -4,6 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { poolsYaml } from '../test/helpers/nutcracker.js';
 import { freePort } from '../test/helpers/ports.js';
+import type { RedisTls } from '../test/helpers/redis-server.js';
+import { TestCa } from '../test/helpers/tls-certs.js';
 import { startMemcachedServer, startProxy, startRedisServer, stopChild, stopMemcachedServer, stopRedisServer } from './processes.js';
 
 /** `servers` lines on the ring, spread round robin over `shards` redis-servers (or memcached servers). */
@@ -12,6 +14,11 @@ export interface PoolShape {
   servers: number;
   /** Default redis. */
   protocol?: 'memcache';
+  /**
+   * TLS between the proxy and its redis-servers, with a CA and certificate made for the run.
+   * Only this proxy is measured: redis-benchmark straight at the server and twemproxy speak no TLS here.
+   */
+  tls?: true;
 }
 
 /** A started backend server. */
@@ -49,24 +56,31 @@ export interface Topology {
 export async function startTopology(shape: PoolShape, proxyCommands: readonly ProxyCommand[], dir: string): Promise<Topology> {
   const shards: Shard[] = [];
   const children: ChildProcess[] = [];
+  let ca: TestCa | null = null;
   const stop = async () => {
     await Promise.all(children.map(stopChild));
     await Promise.all(shards.map((shard) => shard.stop()));
+    ca?.destroy();
   };
   try {
-    for (let i = 0; i < shape.shards; i++) shards.push(await startShard(shape));
+    ca = shape.tls ? await TestCa.create() : null;
+    const tls: RedisTls | null = ca === null ? null : { ca: ca.cert, server: await ca.issue('redis', { ips: ['127.0.0.1'] }), authClients: false };
+    for (let i = 0; i < shape.shards; i++) shards.push(await startShard(shape, tls));
     const servers = serverLines(shape, shards);
     const proxies: ProxyTarget[] = [];
-    for (const { name, command } of proxyCommands) {
+    for (const { name, command } of proxyCommands.filter((proxy) => tls === null || proxy.name === 'nutcracker')) {
       const port = await freePort();
       const configFile = join(dir, `${name}.yml`);
-      const options = { hash: 'fnv1a_64', distribution: 'ketama', redis: shape.protocol !== 'memcache' };
+      const options = {
+        hash: 'fnv1a_64', distribution: 'ketama', redis: shape.protocol !== 'memcache',
+        ...(tls === null ? {} : { tls_enabled: true, tls_ca_file: tls.ca }),
+      };
       writeFileSync(configFile, poolsYaml({ bench: { listen: `127.0.0.1:${port}`, servers, options } }));
       const child = await startProxy(command, configFile, port, join(dir, `${name}.log`));
       children.push(child);
       proxies.push({ name, port, pid: child.pid! });
     }
-    const direct = shape.shards === 1 && shape.servers === 1 ? { name: 'direct' as const, port: shards[0]!.port } : null;
+    const direct = shape.shards === 1 && shape.servers === 1 && tls === null ? { name: 'direct' as const, port: shards[0]!.port } : null;
     return { direct, proxies, stop };
   } catch (err) {
     await stop();
@@ -79,12 +93,13 @@ export function targetsOf(topology: Topology): Target[] {
   return topology.direct === null ? topology.proxies : [topology.direct, ...topology.proxies];
 }
 
-async function startShard(shape: PoolShape): Promise<Shard> {
+/** A memcached or redis-server; a redis-server with `tls` speaks TLS only. */
+async function startShard(shape: PoolShape, tls: RedisTls | null): Promise<Shard> {
   if (shape.protocol === 'memcache') {
     const server = await startMemcachedServer();
     return { port: server.port, stop: () => stopMemcachedServer(server) };
   }
-  const server = await startRedisServer();
+  const server = await startRedisServer(tls ?? undefined);
   return { port: server.port, stop: () => stopRedisServer(server) };
 }
 

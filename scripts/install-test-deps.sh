@@ -17,6 +17,8 @@ command -v pgrep >/dev/null 2>&1 || missing+=(procps)
 command -v ps >/dev/null 2>&1 || missing+=(procps)
 # The DNS tests serve a hosts file with dnsmasq (not on the PATH of a normal user).
 [ -x /usr/sbin/dnsmasq ] || missing+=(dnsmasq-base)
+# The TLS tests make their CA and certificates with the openssl command (not in a minimal Debian).
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ "${#missing[@]}" -eq 0 ] && exit 0
 
 packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')

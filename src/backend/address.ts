@@ -6,7 +6,8 @@ import type { Codec } from '../protocol/codec.js';
 import type { PoolStats, ServerStats } from '../stats/counters.js';
 import { LOG_NOTICE, log } from '../log/logger.js';
 import type { IpFamily } from '../discovery/resolver.js';
-import { ServerConnection, type ConnectionContext, type ConnectEndpoint, type ForwardedRequest } from './server-connection.js';
+import { ServerConnection, type ConnectionContext, type ForwardedRequest } from './server-connection.js';
+import type { Connector, Endpoint } from './connector.js';
 
 /** Counters of one address, kept on the hot path like twemproxy's. */
 export class AddressStats {
@@ -18,7 +19,7 @@ export class AddressStats {
 
 /** What an address needs from its logical server: what its connections need, and more. */
 export interface AddressOwner
-  extends Pick<ConnectionContext, 'config' | 'stats' | 'poolStats' | 'poolName' | 'timeout' | 'tcpKeepalive' | 'codec' | 'maxReplyBytes'> {
+  extends Pick<ConnectionContext, 'config' | 'stats' | 'poolStats' | 'poolName' | 'timeout' | 'tcpKeepalive' | 'codec' | 'maxReplyBytes' | 'connector'> {
   readonly serverConnections: number;
   /** `dns_failure_threshold`: failures in a row after which the address is unhealthy. */
   readonly failureThreshold: number;
@@ -45,7 +46,7 @@ export class Address implements ConnectionContext {
   draining = false;
   /** ms timestamp (Date.now) of the last DNS answer that contained it; 0 for a static address. */
   lastSeen = 0;
-  readonly endpoint: ConnectEndpoint;
+  readonly endpoint: Endpoint;
   private readonly connections: (ServerConnection | null)[];
   private readonly resp3Connections: (ServerConnection | null)[];
   private readonly dedicated = new Set<ServerConnection>();
@@ -58,10 +59,10 @@ export class Address implements ConnectionContext {
     readonly ip: string,
     readonly port: number,
     readonly family: IpFamily | 0,
-    /** The host name as configured (for TLS later, and the logs). */
+    /** The host name as configured (for the logs; TLS checks config.host). */
     readonly host: string,
   ) {
-    this.endpoint = family === 0 ? { path: ip } : { host: ip, port, family };
+    this.endpoint = { host: ip, port, isUnix: family === 0 };
     this.connections = new Array(owner.serverConnections).fill(null);
     this.resp3Connections = new Array(owner.serverConnections).fill(null);
   }
@@ -72,6 +73,10 @@ export class Address implements ConnectionContext {
 
   get stats(): ServerStats {
     return this.owner.stats;
+  }
+
+  get connector(): Connector {
+    return this.owner.connector;
   }
 
   get poolStats(): PoolStats {

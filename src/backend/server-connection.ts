@@ -1,18 +1,16 @@
 // One connection to a backend server: writes requests as their raw bytes, batched per event-loop
 // turn, keeps them in an in-flight FIFO, and matches each reply it reads to the FIFO head.
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { REPLY_INCOMPLETE, REPLY_INVALID, type Codec, type ReplyScanner } from '../protocol/codec.js';
 import { Fifo } from '../util/fifo.js';
 import { InputBuffer } from '../util/input-buffer.js';
 import { scheduleFlush, type Flushable } from '../util/flush-scheduler.js';
-import { describeSocketError, isOpenFileLimit } from '../util/errors.js';
+import { isOpenFileLimit } from '../util/errors.js';
 import { connectionClosed, connectionOpened, type PoolStats, type ServerStats } from '../stats/counters.js';
 import { LOG_ERR, LOG_INFO, LOG_WARN, log, logError } from '../log/logger.js';
 import { BurstLog } from '../log/burst-log.js';
 import type { ServerConfig } from '../config/types.js';
-
-/** Where a connection goes: an address's IP and port, or a unix socket path. */
-export type ConnectEndpoint = { host: string; port: number; family: number } | { path: string };
+import type { Connector, Endpoint } from './connector.js';
 
 /** The per-address counters a connection keeps. */
 export interface AddressCounters {
@@ -23,7 +21,8 @@ export interface AddressCounters {
 /** What a connection needs from its address and logical server. */
 export interface ConnectionContext {
   readonly config: ServerConfig;
-  readonly endpoint: ConnectEndpoint;
+  /** Where it connects: an address's IP and port, or a unix socket path. */
+  readonly endpoint: Endpoint;
   /** The address as the logs show it (`10.0.0.2:6379`). */
   readonly label: string;
   /** The logical server's counters (twemproxy's). */
@@ -34,6 +33,8 @@ export interface ConnectionContext {
   /** Server timeout in ms, or null for none. */
   readonly timeout: number | null;
   readonly tcpKeepalive: boolean;
+  /** Opens the socket: plain or TLS, as the pool says. */
+  readonly connector: Connector;
   /** The pool's protocol: how replies are framed and failures are told. */
   readonly codec: Codec;
   /** Largest reply accepted, in bytes: a larger one is scanned and dropped, and its request fails. */
@@ -74,6 +75,8 @@ export class ServerConnection implements Flushable {
   closed = false;
   /** Set when the connection is to close once every request in flight is answered. */
   private closing = false;
+  /** Set once the socket carries requests (connected, and the TLS handshake done): writes wait for it. */
+  private ready = false;
   private readonly socket: Socket;
   private readonly inflight = new Fifo<ForwardedRequest>();
   private outgoing: Buffer[] = [];
@@ -92,12 +95,13 @@ export class ServerConnection implements Flushable {
   constructor(private readonly context: ConnectionContext, private readonly setupRequests: readonly Buffer[], readonly isProbe = false) {
     this.input = new InputBuffer(context.maxReplyBytes);
     this.scanner = context.codec.createReplyScanner();
-    this.socket = connect(context.endpoint);
+    this.socket = context.connector.open(context.endpoint, context.config.host);
     this.socket.setNoDelay(true);
     if (context.tcpKeepalive) this.socket.setKeepAlive(true);
-    this.socket.on('connect', () => this.onConnect());
+    this.socket.on(context.connector.readyEvent, () => this.onReady());
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.socket.on('error', (err: NodeJS.ErrnoException) => this.close(describeSocketError(err), CloseKind.Error, isOpenFileLimit(err)));
+    this.socket.on('error', (err: NodeJS.ErrnoException) =>
+      this.close(context.connector.describeError(err, this.ready), CloseKind.Error, isOpenFileLimit(err)));
     this.socket.on('close', () => this.close('Connection closed by server', CloseKind.Eof));
     connectionOpened();
     context.stats.server_connections++;
@@ -130,7 +134,7 @@ export class ServerConnection implements Flushable {
   }
 
   flush(): void {
-    if (this.closed || this.outgoing.length === 0) return;
+    if (this.closed || !this.ready || this.outgoing.length === 0) return;
     const data = this.outgoing.length === 1 ? this.outgoing[0]! : Buffer.concat(this.outgoing, this.outgoingBytes);
     this.context.stats.in_queue -= this.outgoing.length;
     this.context.stats.in_queue_bytes -= this.outgoingBytes;
@@ -162,8 +166,11 @@ export class ServerConnection implements Flushable {
     for (const data of this.setupRequests) this.send(new SetupRequest(this, data));
   }
 
-  private onConnect(): void {
-    log.log(LOG_INFO, `connected to server '${this.context.config.name}' of pool '${this.context.poolName}' at ${this.context.label}`);
+  private onReady(): void {
+    this.ready = true;
+    log.log(LOG_INFO, `connected to server '${this.context.config.name}' of pool '${this.context.poolName}' at ${this.context.label}` +
+      this.context.connector.describeReady(this.socket));
+    this.flush();
   }
 
   private onData(chunk: Buffer): void {

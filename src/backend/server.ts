@@ -7,6 +7,7 @@ import { ServerStats, type PoolStats } from '../stats/counters.js';
 import { ServerConnection, type ForwardedRequest } from './server-connection.js';
 import type { Codec } from '../protocol/codec.js';
 import { codecFor } from '../protocol/index.js';
+import type { Connector } from './connector.js';
 import { LOG_NOTICE, LOG_WARN, log } from '../log/logger.js';
 import { Address, type AddressOwner } from './address.js';
 import { AddressTable } from './address-table.js';
@@ -59,6 +60,7 @@ export class Server implements AddressOwner, DiscoveryContext {
     pool: PoolConfig,
     readonly poolStats: PoolStats,
     private readonly events: ServerEvents,
+    readonly connector: Connector,
     discovery: DiscoveryDeps,
   ) {
     this.poolName = pool.name;

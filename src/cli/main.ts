@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The nutcracker command: twemproxy's command line, signals, pid file and daemon mode.
 import { spawn } from 'node:child_process';
+import cluster from 'node:cluster';
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { createRequire } from 'node:module';
@@ -11,6 +12,11 @@ import type { Config } from '../config/types.js';
 import { Proxy } from '../proxy/proxy.js';
 import { log, logNotice } from '../log/logger.js';
 import { POOL_STAT_DESCRIPTIONS, SERVER_STAT_DESCRIPTIONS } from '../stats/counters.js';
+import { dropPrivileges, identityProblems } from '../runtime/identity.js';
+import { FORWARDED_SIGNALS, Supervisor } from '../runtime/supervisor.js';
+import { runWorker, workerSlot } from '../runtime/worker.js';
+import { proxyReloader } from '../runtime/reload.js';
+import { setProcessTitle, type Running, type RunningSignals } from '../runtime/process-role.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -50,8 +56,10 @@ function main(argv: string[]): void {
   const config = loadConfigOrExit(options);
   if (options.testConf) {
     process.stderr.write(`nutcracker: configuration file '${options.confFile}' syntax is ok\n`);
+    for (const problem of identityProblems(config)) process.stderr.write(`nutcracker: warning: ${problem}\n`);
     return;
   }
+  if (cluster.isWorker) return void runWorker(config, workerOptions(options, argv), signals);
   if (options.daemonize && !isDaemonChild) return daemonize(argv);
   void run(options, config, argv, signals);
 }
@@ -122,22 +130,30 @@ async function failStart(message: string): Promise<never> {
   process.exit(1);
 }
 
+function workerOptions(options: CliOptions, argv: readonly string[]) {
+  return { title: processTitle(argv, `worker ${workerSlot()}`), verbosity: options.verbosity, output: options.output, proxy: proxyOptions(options) };
+}
+
+function proxyOptions(options: CliOptions) {
+  return { version: VERSION, statsAddr: options.statsAddr, statsPort: options.statsPort, statsInterval: options.statsInterval };
+}
+
+/** The master of several workers, or the one process that binds, drops privileges and serves. */
 async function run(options: CliOptions, config: Config, argv: string[], signals: RunningSignals): Promise<void> {
-  setProcessTitle(argv);
+  setProcessTitle(processTitle(argv));
   log.level = options.verbosity;
   try {
     log.setOutput(options.output);
   } catch (err) {
     return failStart(`cannot open log file '${options.output}': ${(err as Error).message}`);
   }
-  const proxy = new Proxy(config, {
-    version: VERSION,
-    statsAddr: options.statsAddr,
-    statsPort: options.statsPort,
-    statsInterval: options.statsInterval,
-  });
+  const problems = identityProblems(config);
+  if (problems.length > 0) return failStart(problems.join('; '));
+  const running = config.global.workerProcesses > 1
+    ? new Supervisor(config, { ...proxyOptions(options), count: config.global.workerProcesses, script: fileURLToPath(import.meta.url), args: argv })
+    : new Proxy(config, proxyOptions(options));
   try {
-    await proxy.start();
+    await running.start();
   } catch (err) {
     return failStart((err as Error).message);
   }
@@ -145,28 +161,32 @@ async function run(options: CliOptions, config: Config, argv: string[], signals:
     try {
       writePidFile(options.pidFile);
     } catch (err) {
-      await proxy.stop(0);
+      await running.stop();
       return failStart(`cannot write pid file '${options.pidFile}': ${(err as Error).message}`);
     }
   }
+  if (running instanceof Proxy) {
+    try {
+      dropPrivileges(config);
+    } catch (err) {
+      await running.stop();
+      return failStart((err as Error).message);
+    }
+  }
   logNotice(`nutcracker-${VERSION} started on pid ${process.pid}`);
-  signals.started(proxy);
+  signals.started(running instanceof Proxy
+    ? { stop: () => running.stop(), reload: proxyReloader(running, options.confFile, config) }
+    : running);
   await tellParent({ ready: true });
   if (isDaemonChild && process.connected) process.disconnect();
 }
 
 /**
- * `ps` shows "nutcracker <args>" (what `pgrep -f` matches) and the short name is plain
- * "nutcracker" (what `ps -C`, `pgrep -x`, `pidof` and `killall` match), as for twemproxy.
+ * "nutcracker <args>" (what `pgrep -f` matches), as for twemproxy; a worker's is
+ * "nutcracker: worker N <args>", so that `pgrep -f 'nutcracker -c ...'` finds the master alone.
  */
-function setProcessTitle(argv: readonly string[]): void {
-  process.title = ['nutcracker', ...argv].join(' ');
-  try {
-    // process.title also sets the short name, cut to 15 bytes ("nutcracker -c /"): set it alone.
-    writeFileSync('/proc/self/comm', 'nutcracker');
-  } catch {
-    // not Linux, or no /proc: the short name stays as the platform set it
-  }
+function processTitle(argv: readonly string[], role?: string): string {
+  return [role === undefined ? 'nutcracker' : `nutcracker: ${role}`, ...argv].join(' ');
 }
 
 function writePidFile(file: string): void {
@@ -178,11 +198,6 @@ function writePidFile(file: string): void {
       // already gone
     }
   });
-}
-
-/** Tells the signal handlers which proxy a SIGINT/SIGTERM stops once it runs. */
-interface RunningSignals {
-  started(proxy: Proxy): void;
 }
 
 /** "signal 15 (SIGTERM) received, exiting", as twemproxy logs each signal it handles. */
@@ -200,13 +215,14 @@ function logSignal(signal: NodeJS.Signals, action = ''): void {
  * SIGPIPE is ignored, by Node.js as by twemproxy.
  */
 function installSignals(): RunningSignals {
-  let proxy: Proxy | null = null;
+  let proxy: Running | null = null;
   for (const signal of ['SIGUSR1', 'SIGUSR2'] as const) process.on(signal, () => logSignal(signal));
   process.on('SIGALRM', () => logSignal('SIGALRM', ', ignored'));
   closeInspectorOpenedAtStart();
   process.on('SIGHUP', () => {
-    logSignal('SIGHUP', ', reopening log file');
+    logSignal('SIGHUP', ', reopening log file and reloading the configuration');
     log.reopen();
+    proxy?.reload?.();
   });
   process.on('SIGTTIN', () => {
     log.levelUp();
@@ -216,6 +232,7 @@ function installSignals(): RunningSignals {
     log.levelDown();
     logSignal('SIGTTOU', `, down logging level to ${log.level}`);
   });
+  for (const signal of FORWARDED_SIGNALS) process.on(signal, () => proxy?.forward?.(signal));
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {

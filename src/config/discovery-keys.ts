@@ -1,8 +1,8 @@
 // A pool's DNS discovery keys (dns_resolve_interval, dns_failure_threshold, dns_cache_negative_ttl,
 // dns_expiration_minutes, dynamic_endpoint, dns_servers), read and checked into what the
 // discovery layer takes. The global dns_servers is merged in by the loader.
+import { isIP } from 'node:net';
 import { DISCOVERY_DEFAULTS, type DiscoveryConfig, type DynamicEndpoint } from '../discovery/discovery-config.js';
-import { readNameservers } from './extensions.js';
 import type { Section } from './section.js';
 
 export const DISCOVERY_POOL_KEYS: readonly string[] = [
@@ -44,4 +44,32 @@ function readDynamicEndpoint(section: Section): DynamicEndpoint {
   section.problem(section.entry('dynamic_endpoint')!,
     `must be auto, true or false, not '${text}' (auto: the union of recent answers for reader endpoints, each answer as the whole set otherwise)`);
   return 'auto';
+}
+
+/**
+ * A `dns_servers:` list: each item "ip" or "ip:port" ("[ipv6]:port" for IPv6 with a port).
+ * Invalid items are reported; the valid ones are returned.
+ */
+export function readNameservers(section: Section, key: string): string[] | undefined {
+  const items = section.list(key);
+  if (items === undefined) return undefined;
+  const valid: string[] = [];
+  for (const item of items) {
+    if (isNameserver(item.text.trim())) valid.push(item.text.trim());
+    else section.problemAt(key, item.line, `has an invalid nameserver '${item.text}': expected "ip" or "ip:port", e.g. 10.0.0.2 or [fd00::2]:53`);
+  }
+  return valid;
+}
+
+function isNameserver(text: string): boolean {
+  if (isIP(text) !== 0) return true;
+  const bracketed = /^\[([^\]]+)\]:([0-9]{1,5})$/.exec(text);
+  if (bracketed) return isIP(bracketed[1]!) === 6 && isPort(bracketed[2]!);
+  const colon = text.lastIndexOf(':');
+  return colon > 0 && isIP(text.slice(0, colon)) === 4 && isPort(text.slice(colon + 1));
+}
+
+function isPort(text: string): boolean {
+  const port = Number(text);
+  return /^[0-9]{1,5}$/.test(text) && port >= 1 && port <= 65535;
 }

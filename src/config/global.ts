@@ -1,6 +1,6 @@
 // The extended layout's `global:` section.
 import { availableParallelism } from 'node:os';
-import { readNameservers } from './extensions.js';
+import { readNameservers } from './discovery-keys.js';
 import { POOL_KEYS } from './pool.js';
 import type { Section } from './section.js';
 import type { GlobalConfig } from './types.js';
@@ -20,34 +20,26 @@ export function parseGlobal(section: Section): GlobalConfig {
   const dnsServers = readNameservers(section, 'dns_servers') ?? [];
   return {
     workerProcesses: readWorkerProcesses(section),
-    user: readUnbuiltIdentity(section, 'user'),
-    group: readUnbuiltIdentity(section, 'group'),
+    user: readIdentity(section, 'user'),
+    group: readIdentity(section, 'group'),
     dnsServers,
   };
 }
 
-/** `user`/`group` (drop privileges after binding) are not built: refused rather than silently ignored. */
-function readUnbuiltIdentity(section: Section, key: 'user' | 'group'): string | null {
-  const text = section.text(key);
-  if (text === undefined) return null;
-  section.problem(section.entry(key)!, `is not supported yet by this version: remove it, and start the proxy as ${key} '${text}' instead`);
-  return text;
+/** `user`/`group` name who the workers run as after binding; whether they exist is checked at start (runtime/identity). */
+function readIdentity(section: Section, key: 'user' | 'group'): string | null {
+  return section.text(key) ?? null;
 }
 
-/** `auto` (one per CPU) or N >= 1; only one process is built so far. */
+/** `auto` (one per CPU) or N >= 1. */
 function readWorkerProcesses(section: Section): number {
   const text = section.text('worker_processes');
   if (text === undefined) return DEFAULT_WORKER_PROCESSES;
-  const isAuto = text === 'auto';
-  const count = isAuto ? availableParallelism() : Number(text);
-  if (!isAuto && !(/^[0-9]+$/.test(text) && count >= 1)) {
+  if (text === 'auto') return availableParallelism();
+  const count = Number(text);
+  if (!(/^[0-9]+$/.test(text) && count >= 1)) {
     section.problem(section.entry('worker_processes')!, `must be 'auto' or a whole number >= 1, not '${text}'`);
     return DEFAULT_WORKER_PROCESSES;
-  }
-  if (count !== 1) {
-    const resolved = isAuto ? ` ('auto' is ${count} on this machine)` : '';
-    section.problem(section.entry('worker_processes')!,
-      `asks for ${count} processes${resolved}: more than 1 worker process is not supported yet by this version: remove it or set it to 1`);
   }
   return count;
 }

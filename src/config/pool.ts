@@ -6,6 +6,7 @@ import { ListenError, parseListen } from './listen.js';
 import type { Section } from './section.js';
 import { POOLING_POOL_KEYS, readPooling } from './pooling.js';
 import { parseServerLine, ServerLineError, sortServers } from './server-line.js';
+import { readTls, TLS_POOL_KEYS } from './tls.js';
 import {
   DISTRIBUTION_NAMES, HASH_NAMES, PROTOCOL_NAMES,
   type ListenAddress, type PoolConfig, type ProtocolName, type ServerConfig,
@@ -18,7 +19,8 @@ const TWEMPROXY_POOL_KEYS = [
 ] as const;
 
 export const POOL_KEYS: readonly string[] = [
-  ...TWEMPROXY_POOL_KEYS, 'protocol', 'max_request_bytes', 'max_reply_bytes', ...DISCOVERY_POOL_KEYS, ...POOLING_POOL_KEYS, ...UNBUILT_POOL_KEYS,
+  ...TWEMPROXY_POOL_KEYS, 'protocol', 'max_request_bytes', 'max_reply_bytes', ...TLS_POOL_KEYS, ...DISCOVERY_POOL_KEYS,
+  ...POOLING_POOL_KEYS, ...UNBUILT_POOL_KEYS,
 ];
 
 /** Keys that only mean something under `global:`, to say so when one is written in a pool. */
@@ -41,6 +43,7 @@ export function parsePool(section: Section, name: string): PoolConfig | null {
   const servers = readServers(section);
   const protocol = readProtocol(section);
   const redisAuth = readRedisAuth(section, protocol);
+  const tls = readTls(section, servers);
   refuseReuseport(section);
   const serverConnections = section.int('server_connections', 1, { min: 1, unit: 'connections' });
   const pool: Omit<PoolConfig, 'listen' | 'servers'> = {
@@ -64,6 +67,7 @@ export function parsePool(section: Section, name: string): PoolConfig | null {
     serverFailureLimit: section.int('server_failure_limit', 2, { min: 0, unit: 'failures' }),
     maxRequestBytes: section.int('max_request_bytes', DEFAULT_MAX_REQUEST_BYTES, REQUEST_BYTES),
     maxReplyBytes: section.int('max_reply_bytes', DEFAULT_MAX_REPLY_BYTES, REPLY_BYTES),
+    tls,
     discovery: readDiscovery(section),
     pooling: readPooling(section, serverConnections),
   };

@@ -68,6 +68,21 @@ export interface PoolConfig {
   pooling: PoolingConfig;
   /** Sorted as twemproxy sorts them (by name: shorter first, then bytewise). */
   servers: ServerConfig[];
+  /** TLS to the servers (`tls_enabled: true`), or null for plain connections. */
+  tls: TlsConfig | null;
+}
+
+/** A pool's `tls_*` keys, with the files' contents read and checked. */
+export interface TlsConfig {
+  /** Check the server's certificate chain and its name (tls_verify_peer). */
+  verifyPeer: boolean;
+  /** PEM of the CA(s) that sign the servers' certificates (tls_ca_file); null for the system's CAs. */
+  ca: Buffer | null;
+  /** PEM of the client certificate and its key (tls_cert_file, tls_key_file), for mutual TLS; both or neither. */
+  cert: Buffer | null;
+  key: Buffer | null;
+  /** The name for SNI and the certificate check (tls_server_name); null for each server's host. */
+  serverName: string | null;
 }
 
 /** How many server connections an address keeps, and for how long. */

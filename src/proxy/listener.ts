@@ -1,5 +1,6 @@
 // A pool's listening socket: accepts clients (within client_connections) and hands them to the
 // pool's protocol handler.
+import cluster from 'node:cluster';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import type { Pool } from './pool.js';
@@ -14,11 +15,11 @@ const FILE_LIMIT_LOG_WINDOW_MS = 10000;
 
 export class Listener {
   private readonly server: NetServer;
-  readonly clients = new Set<ClientConnection>();
+  private clientSet = new Set<ClientConnection>();
   private readonly fileLimitLog = new BurstLog(LOG_ERR, 'clients accepted at the open file limit', FILE_LIMIT_LOG_WINDOW_MS);
 
   /** `newHandler` makes each client's own handler (it holds that client's parse state). */
-  constructor(private readonly pool: Pool, private readonly newHandler: () => RequestHandler) {
+  constructor(private pool: Pool, private newHandler: () => RequestHandler) {
     this.server = createServer({ allowHalfOpen: true, pauseOnConnect: false }, (socket) => this.accept(socket));
   }
 
@@ -36,12 +37,29 @@ export class Listener {
         resolve();
       };
       if (listen.kind === 'unix') {
-        removeStaleSocket(listen.path);
+        // In a worker, the master binds the socket (and removed a stale one before the first worker).
+        if (!cluster.isWorker) removeStaleSocket(listen.path);
         this.server.listen({ path: listen.path, backlog }, done);
       } else {
         this.server.listen({ host: listen.host, port: listen.port, backlog }, done);
       }
     });
+  }
+
+  get clients(): ReadonlySet<ClientConnection> {
+    return this.clientSet;
+  }
+
+  /**
+   * A reload changed the pool but not its address: new clients go to `pool`, on the same open
+   * socket (no moment when the port is closed). Returns the clients of the previous pool.
+   */
+  handOver(pool: Pool, newHandler: () => RequestHandler): ReadonlySet<ClientConnection> {
+    const previous = this.clientSet;
+    this.clientSet = new Set();
+    this.pool = pool;
+    this.newHandler = newHandler;
+    return previous;
   }
 
   /** Stops accepting; existing clients stay (server.close's callback would wait for them all). */
@@ -71,14 +89,15 @@ export class Listener {
       return;
     }
     const client = new ClientConnection(socket, this.newHandler(), this.pool.stats);
-    this.clients.add(client);
-    socket.once('close', () => this.clients.delete(client));
+    const clients = this.clientSet;
+    clients.add(client);
+    socket.once('close', () => clients.delete(client));
     this.checkOpenFileLimit();
   }
 }
 
 /** A unix socket left by a previous run would make listen fail with EADDRINUSE. */
-function removeStaleSocket(path: string): void {
+export function removeStaleSocket(path: string): void {
   try {
     if (lstatSync(path).isSocket()) unlinkSync(path);
   } catch {

@@ -2,6 +2,7 @@
 // distribution) and twemproxy's auto-ejection of failing servers.
 import type { PoolConfig } from '../config/types.js';
 import { Server, type ServerEvents } from '../backend/server.js';
+import { createConnector } from '../backend/connector.js';
 import { hashFunction, type HashFn } from '../hash/index.js';
 import { hashKey, parseHashTag, type HashTag } from '../hash/hash-tag.js';
 import { buildDispatcher, type Dispatcher } from '../distribution/index.js';
@@ -28,7 +29,8 @@ export class Pool implements ServerEvents {
       clock: SYSTEM_CLOCK,
       timers: SYSTEM_TIMERS,
     };
-    this.servers = config.servers.map((server) => new Server(server, config, this.stats, this, discovery));
+    const connector = createConnector(config.tls);
+    this.servers = config.servers.map((server) => new Server(server, config, this.stats, this, connector, discovery));
     this.hash = hashFunction(config.hash);
     this.hashTag = parseHashTag(config.hashTag);
     this.dispatcher = buildDispatcher(config.distribution, config.servers, this.servers.map(() => true));

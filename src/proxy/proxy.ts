@@ -1,19 +1,24 @@
 // The running proxy: every pool with its listener, and the stats port.
-import type { Config } from '../config/types.js';
+import type { Config, PoolConfig } from '../config/types.js';
 import { Pool } from './pool.js';
 import { Listener } from './listener.js';
-import type { ClientConnection } from './client-connection.js';
+import type { ClientConnection, RequestHandler } from './client-connection.js';
 import { RedisHandler } from './redis-handler.js';
 import { MemcacheHandler } from './memcache-handler.js';
-import { StatsSnapshot } from '../stats/report.js';
+import { StatsSnapshot, takeStats, type StatsData } from '../stats/report.js';
 import { StatsServer } from '../stats/stats-server.js';
-import { logNotice } from '../log/logger.js';
+import { log, logNotice } from '../log/logger.js';
 
 export interface ProxyOptions {
   version: string;
   statsAddr: string;
   statsPort: number;
   statsInterval: number;
+  /**
+   * In a worker process: where its counters go at each stats interval (the master serves the
+   * stats port). Without it, this process serves the stats port itself.
+   */
+  publishStats?: (data: StatsData) => void;
 }
 
 /** How long a shutdown waits for the replies to the requests already read. */
@@ -24,22 +29,34 @@ const SHUTDOWN_POLL_MS = 20;
 /** How long the start waits for the servers' names to resolve before it listens anyway. */
 const START_LOOKUP_WAIT_MS = 5000;
 
+/** A pool and its listener, as a reload replaces them. */
+interface ServedPool {
+  pool: Pool;
+  listener: Listener;
+}
+
+/** What a graceful close ends: a pool, its clients, and its listener unless another pool took it over. */
+interface Closing {
+  pool: Pool;
+  clients: () => ReadonlySet<ClientConnection>;
+  listener: Listener | null;
+}
+
 export class Proxy {
-  private readonly pools: Pool[];
-  private readonly listeners: Listener[];
+  private pools: Pool[];
+  private listeners: Listener[];
+  /** Pools a reload removed or changed, still writing the replies their clients are owed. */
+  private readonly retiring = new Set<Closing>();
+  private readonly startedAt = Date.now();
   private readonly snapshot: StatsSnapshot;
-  private readonly statsServer: StatsServer;
+  private readonly statsServer: StatsServer | null;
   private statsTimer: NodeJS.Timeout | null = null;
 
   constructor(config: Config, private readonly options: ProxyOptions) {
-    const startedAt = Date.now();
     this.pools = config.pools.map((poolConfig) => new Pool(poolConfig));
-    this.listeners = this.pools.map((pool) => {
-      const info = { version: options.version, startedAt, clientCount: () => pool.stats.client_connections };
-      return new Listener(pool, () => (pool.config.protocol === 'memcache' ? new MemcacheHandler(pool) : new RedisHandler(pool, info)));
-    });
-    this.snapshot = new StatsSnapshot(options.version, startedAt);
-    this.statsServer = new StatsServer(this.snapshot);
+    this.listeners = this.pools.map((pool) => this.newListener(pool));
+    this.snapshot = new StatsSnapshot(options.version, this.startedAt);
+    this.statsServer = options.publishStats === undefined ? new StatsServer(this.snapshot) : null;
   }
 
   /** Binds every listener and the stats port; rejects (after closing what opened) when one fails. */
@@ -49,17 +66,49 @@ export class Proxy {
     await waitUntilSettled(Promise.all(this.pools.map((pool) => pool.startDiscovery())), START_LOOKUP_WAIT_MS);
     try {
       for (const listener of this.listeners) await listener.listen();
-      await this.statsServer.listen(this.options.statsAddr, this.options.statsPort);
+      await this.statsServer?.listen(this.options.statsAddr, this.options.statsPort);
     } catch (err) {
       await this.stop(0);
       throw err;
     }
-    for (const pool of this.pools) {
-      if (pool.config.preconnect) pool.preconnect();
-      logNotice(`pool '${pool.name}' listening on ${pool.config.listen.text} with ${pool.servers.length} server${pool.servers.length === 1 ? '' : 's'}`);
+    for (const pool of this.pools) serving(pool);
+    this.takeStats();
+    this.statsTimer = setInterval(() => this.takeStats(), this.options.statsInterval);
+  }
+
+  /**
+   * Applies a reloaded config. A pool removed stops listening, and its clients are closed once
+   * their replies are written; a pool added starts listening. A changed pool keeps its listening
+   * socket when its address is the same: new clients get the new settings, and the clients of
+   * the old settings are closed after their replies (they reconnect). Unchanged pools, their
+   * clients and their server connections are not touched. A pool that cannot listen is logged
+   * and left out.
+   */
+  async reload(config: Config): Promise<void> {
+    const running = new Map(this.pools.map((pool, index) => [pool.name, { pool, listener: this.listeners[index]! }]));
+    const wanted = new Set(config.pools.map((poolConfig) => poolConfig.name));
+    // Removed first, so that a pool added on a removed one's address can bind it.
+    for (const [name, served] of running) if (!wanted.has(name)) void this.retire(closingOf(served), 'removed');
+    const next: ServedPool[] = [];
+    for (const poolConfig of config.pools) {
+      const served = running.get(poolConfig.name);
+      if (served !== undefined && samePool(served.pool.config, poolConfig)) {
+        next.push(served);
+      } else if (served !== undefined && sameSocket(served.pool.config, poolConfig)) {
+        const pool = new Pool(poolConfig);
+        const clients = served.listener.handOver(pool, this.handlers(pool));
+        void this.retire({ pool: served.pool, clients: () => clients, listener: null }, 'changed');
+        serving(pool);
+        next.push({ pool, listener: served.listener });
+      } else {
+        if (served !== undefined) void this.retire(closingOf(served), 'changed');
+        const started = await this.startPool(poolConfig);
+        if (started !== null) next.push(started);
+      }
     }
-    this.snapshot.take(this.pools);
-    this.statsTimer = setInterval(() => this.snapshot.take(this.pools), this.options.statsInterval);
+    this.pools = next.map((served) => served.pool);
+    this.listeners = next.map((served) => served.listener);
+    this.takeStats();
   }
 
   /**
@@ -68,19 +117,83 @@ export class Proxy {
    */
   async stop(graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
     if (this.statsTimer !== null) clearInterval(this.statsTimer);
-    this.statsServer.close();
-    for (const listener of this.listeners) listener.close();
-    for (const client of this.clients()) client.drain();
-    const deadline = Date.now() + graceMs;
-    await waitUntil(deadline, () => this.clients().every((client) => client.drained));
-    for (const client of this.clients()) client.close();
-    for (const pool of this.pools) pool.close();
-    await waitUntil(Math.min(deadline, Date.now() + SHUTDOWN_LINGER_MS), () => this.clients().length === 0);
+    this.statsServer?.close();
+    const served = this.pools.map((pool, index) => closingOf({ pool, listener: this.listeners[index]! }));
+    await closeGracefully([...served, ...this.retiring], graceMs);
   }
 
-  private clients(): ClientConnection[] {
-    return this.listeners.flatMap((listener) => [...listener.clients]);
+  private newListener(pool: Pool): Listener {
+    return new Listener(pool, this.handlers(pool));
   }
+
+  /** What makes each new client's handler for `pool`. */
+  private handlers(pool: Pool): () => RequestHandler {
+    const info = { version: this.options.version, startedAt: this.startedAt, clientCount: () => pool.stats.client_connections };
+    return () => (pool.config.protocol === 'memcache' ? new MemcacheHandler(pool) : new RedisHandler(pool, info));
+  }
+
+  private async startPool(config: PoolConfig): Promise<ServedPool | null> {
+    const pool = new Pool(config);
+    const listener = this.newListener(pool);
+    try {
+      await listener.listen();
+    } catch (err) {
+      pool.close();
+      log.write(`reload: ${(err as Error).message}: the pool is not served`);
+      return null;
+    }
+    serving(pool);
+    return { pool, listener };
+  }
+
+  private async retire(closing: Closing, why: 'removed' | 'changed'): Promise<void> {
+    const what = closing.listener === null ? 'its clients' : `${closing.pool.config.listen.text} and its clients`;
+    logNotice(`pool '${closing.pool.name}' ${why} by the reload: closing ${what} after their replies`);
+    this.retiring.add(closing);
+    await closeGracefully([closing], SHUTDOWN_GRACE_MS);
+    this.retiring.delete(closing);
+  }
+
+  private takeStats(): void {
+    if (this.options.publishStats === undefined) this.snapshot.take(this.pools);
+    else this.options.publishStats(takeStats(this.pools));
+  }
+
+}
+
+function serving(pool: Pool): void {
+  if (pool.config.preconnect) pool.preconnect();
+  logNotice(`pool '${pool.name}' listening on ${pool.config.listen.text} with ${pool.servers.length} server${pool.servers.length === 1 ? '' : 's'}`);
+}
+
+/** Whether a reload leaves the pool as it runs: the same settings and servers, wherever they are in the file. */
+function samePool(running: PoolConfig, reloaded: PoolConfig): boolean {
+  const withoutLines = (config: PoolConfig) => JSON.stringify({ ...config, line: 0, servers: config.servers.map((server) => ({ ...server, line: 0 })) });
+  return withoutLines(running) === withoutLines(reloaded);
+}
+
+/** Whether a changed pool can keep the listening socket of the running one. */
+function sameSocket(running: PoolConfig, reloaded: PoolConfig): boolean {
+  return running.listen.text === reloaded.listen.text && running.backlog === reloaded.backlog;
+}
+
+function closingOf({ pool, listener }: ServedPool): Closing {
+  return { pool, clients: () => listener.clients, listener };
+}
+
+/**
+ * No new clients and no new requests; the requests already read get their replies (up to
+ * `graceMs`), then every connection of these pools is closed.
+ */
+async function closeGracefully(closing: readonly Closing[], graceMs: number): Promise<void> {
+  const clients = (): ClientConnection[] => closing.flatMap((entry) => [...entry.clients()]);
+  for (const { listener } of closing) listener?.close();
+  for (const client of clients()) client.drain();
+  const deadline = Date.now() + graceMs;
+  await waitUntil(deadline, () => clients().every((client) => client.drained));
+  for (const client of clients()) client.close();
+  for (const { pool } of closing) pool.close();
+  await waitUntil(Math.min(deadline, Date.now() + SHUTDOWN_LINGER_MS), () => clients().length === 0);
 }
 
 /** Waits for `promise`, for at most `ms`. */

@@ -1,83 +1,121 @@
 // twemproxy's stats JSON: same field names, nesting and order, so existing exporters keep working.
 import { hostname } from 'node:os';
 import type { Pool } from '../proxy/pool.js';
-import {
-  connectionCounts, POOL_STAT_DESCRIPTIONS, SERVER_STAT_DESCRIPTIONS, type PoolStats, type ServerStats,
-} from './counters.js';
-import { labelValue, routingMetrics, routingTable, type RoutingTable } from './routing.js';
+import { connectionCounts, type PoolStats, type ServerStats } from './counters.js';
+import { prometheusText } from './metrics.js';
+import { routingTable, sumRouting, type RoutingTable } from './routing.js';
 
-/** Fields that go up and down (the rest only go up, or are a timestamp that only moves forward). */
-const GAUGES = new Set<string>([
-  'client_connections', 'server_connections', 'server_ejected_at', 'in_queue', 'in_queue_bytes', 'out_queue', 'out_queue_bytes',
-]);
-
-interface PoolSnapshot {
+export interface PoolSnapshot {
   name: string;
   stats: PoolStats;
   servers: { name: string; stats: ServerStats }[];
 }
 
+/**
+ * The counters of one process at one moment, as plain data: what a worker sends to the master,
+ * and what the master sums (see sumStats). Listening sockets are not counted here.
+ */
+export interface StatsData {
+  totalConnections: number;
+  currentConnections: number;
+  pools: PoolSnapshot[];
+  /** Every server's addresses (GET /routing, the nutcracker_address_* series). */
+  routing: RoutingTable;
+}
+
+/** Fields that are the latest of a moment rather than a count: summing them would mean nothing. */
+const LATEST_OF = new Set<string>(['server_ejected_at']);
+
+/** A copy of this process's counters now. */
+export function takeStats(pools: readonly Pool[]): StatsData {
+  return {
+    totalConnections: connectionCounts.total,
+    currentConnections: connectionCounts.current,
+    pools: pools.map((pool) => ({
+      name: pool.name,
+      stats: { ...pool.stats },
+      servers: pool.servers.map((server) => ({ name: server.name, stats: { ...server.stats } })),
+    })),
+    routing: routingTable(pools),
+  };
+}
+
+/**
+ * The stats of several workers as one proxy's: every counter and gauge summed, `server_ejected_at`
+ * the latest. Pools and servers are matched by name (every worker runs the same config).
+ */
+export function sumStats(parts: readonly StatsData[]): StatsData {
+  const sum: StatsData = { totalConnections: 0, currentConnections: 0, pools: [], routing: sumRouting(parts.map((part) => part.routing)) };
+  const pools = new Map<string, PoolSnapshot>();
+  for (const part of parts) {
+    sum.totalConnections += part.totalConnections;
+    sum.currentConnections += part.currentConnections;
+    for (const pool of part.pools) {
+      const into = pools.get(pool.name);
+      if (into === undefined) {
+        const copy = { name: pool.name, stats: { ...pool.stats }, servers: pool.servers.map((s) => ({ name: s.name, stats: { ...s.stats } })) };
+        pools.set(pool.name, copy);
+        sum.pools.push(copy);
+        continue;
+      }
+      addFields(into.stats, pool.stats);
+      for (const server of pool.servers) {
+        const target = into.servers.find((candidate) => candidate.name === server.name);
+        if (target === undefined) into.servers.push({ name: server.name, stats: { ...server.stats } });
+        else addFields(target.stats, server.stats);
+      }
+    }
+  }
+  return sum;
+}
+
+function addFields(into: object, from: object): void {
+  const target = into as Record<string, number>;
+  for (const [key, value] of Object.entries(from as Record<string, number>)) {
+    target[key] = LATEST_OF.has(key) ? Math.max(target[key] ?? 0, value) : (target[key] ?? 0) + value;
+  }
+}
+
 /** Counters copied at each stats interval: the stats port serves the last copy, as twemproxy does. */
 export class StatsSnapshot {
-  private pools: PoolSnapshot[] = [];
-  private routing: RoutingTable = {};
-  private totalConnections = 0;
-  private currentConnections = 0;
+  private data: StatsData = { totalConnections: 0, currentConnections: 0, pools: [], routing: {} };
 
   constructor(private readonly version: string, private readonly startedAt: number) {}
 
   take(pools: readonly Pool[]): void {
-    this.pools = pools.map((pool) => ({
-      name: pool.name,
-      stats: { ...pool.stats },
-      servers: pool.servers.map((server) => ({ name: server.name, stats: { ...server.stats } })),
-    }));
-    this.routing = routingTable(pools);
-    // twemproxy counts its listening sockets as connections too (one per pool), so an idle
-    // proxy shows curr_connections = pools + server connections: the same figures here.
-    this.totalConnections = connectionCounts.total + pools.length;
-    this.currentConnections = connectionCounts.current + pools.length;
+    this.update(takeStats(pools));
+  }
+
+  /** Serves `data` from now on (the sum over the workers, in the master). */
+  update(data: StatsData): void {
+    this.data = data;
+  }
+
+  /** twemproxy counts its listening sockets as connections too (one per pool): the same figures here. */
+  private connections(): { total: number; current: number } {
+    const listeners = this.data.pools.length;
+    return { total: this.data.totalConnections + listeners, current: this.data.currentConnections + listeners };
   }
 
   /** Prometheus text exposition of the same counters, with HELP and TYPE for every metric. */
-  toPrometheus(): string {
-    const lines: string[] = [];
-    const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: [string, number][]) => {
-      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-      for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
-    };
-    metric('nutcracker_uptime_seconds', 'gauge', 'seconds since nutcracker started',
-      [['', Math.floor((Date.now() - this.startedAt) / 1000)]]);
-    metric('nutcracker_total_connections', 'counter', 'connections opened since start', [['', this.totalConnections]]);
-    metric('nutcracker_curr_connections', 'gauge', 'connections open now', [['', this.currentConnections]]);
-    for (const key of Object.keys(POOL_STAT_DESCRIPTIONS) as (keyof PoolStats)[]) {
-      metric(`nutcracker_pool_${key}`, GAUGES.has(key) ? 'gauge' : 'counter', helpText(POOL_STAT_DESCRIPTIONS[key]),
-        this.pools.map((pool) => [`{pool="${labelValue(pool.name)}"}`, pool.stats[key]]));
-    }
-    for (const key of Object.keys(SERVER_STAT_DESCRIPTIONS) as (keyof ServerStats)[]) {
-      const samples: [string, number][] = [];
-      for (const pool of this.pools) {
-        for (const server of pool.servers) {
-          samples.push([`{pool="${labelValue(pool.name)}",server="${labelValue(server.name)}"}`, server.stats[key]]);
-        }
-      }
-      metric(`nutcracker_server_${key}`, GAUGES.has(key) ? 'gauge' : 'counter', helpText(SERVER_STAT_DESCRIPTIONS[key]), samples);
-    }
-    for (const { name, type, help, samples } of routingMetrics(this.routing)) metric(name, type, help, samples);
-    return `${lines.join('\n')}\n`;
+  toPrometheus(): Promise<string> {
+    const connections = this.connections();
+    return prometheusText({ ...this.data, totalConnections: connections.total, currentConnections: connections.current },
+      Math.floor((Date.now() - this.startedAt) / 1000));
   }
 
   /** Each pool's servers with their addresses (GET /routing). */
   toRoutingJson(): string {
-    return JSON.stringify({ pools: this.routing });
+    return JSON.stringify({ pools: this.data.routing });
   }
 
   toJson(): string {
     const now = Date.now();
+    const connections = this.connections();
     const header = `{"service":"nutcracker", "source":${JSON.stringify(hostname())}, "version":${JSON.stringify(this.version)}, ` +
       `"uptime":${Math.floor((now - this.startedAt) / 1000)}, "timestamp":${Math.floor(now / 1000)}, ` +
-      `"total_connections":${this.totalConnections}, "curr_connections":${this.currentConnections}`;
-    const pools = this.pools.map((pool) => {
+      `"total_connections":${connections.total}, "curr_connections":${connections.current}`;
+    const pools = this.data.pools.map((pool) => {
       const servers = pool.servers.map((server) => `${JSON.stringify(server.name)}: {${fields(server.stats)}}`);
       return `${JSON.stringify(pool.name)}: {${[fields(pool.stats), servers.join(',')].filter((part) => part !== '').join(', ')}}`;
     });
@@ -87,9 +125,4 @@ export class StatsSnapshot {
 
 function fields(stats: object): string {
   return Object.entries(stats).map(([key, value]) => `"${key}":${value as number}`).join(', ');
-}
-
-/** The -D description without its quotes, for a HELP line (backslash and line feed escaped, as the format requires). */
-function helpText(description: string): string {
-  return description.replace(/^"|"$/g, '').replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 }

@@ -64,33 +64,77 @@ function addressRoute(server: Server, address: Address, state: AddressState): Ad
   };
 }
 
-/** Prometheus samples, one per address, for each per-address metric. */
-export function routingMetrics(table: RoutingTable): { name: string; type: 'counter' | 'gauge'; help: string; samples: [string, number][] }[] {
-  const series = (pick: (route: AddressRoute) => number | null): [string, number][] => {
-    const samples: [string, number][] = [];
+/**
+ * The routing tables of several workers as one: an address's counters summed, healthy and active
+ * when every worker that has it says so, its failures in a row the most any worker counts.
+ */
+export function sumRouting(tables: readonly RoutingTable[]): RoutingTable {
+  const sum: RoutingTable = {};
+  for (const table of tables) {
+    for (const [poolName, { servers }] of Object.entries(table)) {
+      const pool = (sum[poolName] ??= { servers: {} });
+      for (const [serverName, route] of Object.entries(servers)) {
+        const into = pool.servers[serverName];
+        if (into === undefined) pool.servers[serverName] = { ...route, addresses: route.addresses.map((address) => ({ ...address })) };
+        else addServerRoute(into, route);
+      }
+    }
+  }
+  return sum;
+}
+
+function addServerRoute(into: ServerRoute, route: ServerRoute): void {
+  into.ejected ||= route.ejected;
+  into.unresolved ??= route.unresolved;
+  for (const address of route.addresses) {
+    const target = into.addresses.find((candidate) => candidate.address === address.address);
+    if (target === undefined) {
+      into.addresses.push({ ...address });
+      continue;
+    }
+    if (address.state !== 'active') target.state = address.state;
+    target.healthy &&= address.healthy;
+    target.consecutive_failures = Math.max(target.consecutive_failures, address.consecutive_failures);
+    target.failures += address.failures;
+    target.requests += address.requests;
+    target.responses += address.responses;
+    target.dns_last_seen_seconds = minSeen(target.dns_last_seen_seconds, address.dns_last_seen_seconds);
+  }
+}
+
+function minSeen(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.min(a, b);
+}
+
+export interface AddressSeries {
+  name: string;
+  gauge: boolean;
+  help: string;
+  samples: { labels: { pool: string; server: string; address: string }; value: number }[];
+}
+
+/** Prometheus series, one sample per address, for each per-address metric. */
+export function routingMetrics(table: RoutingTable): AddressSeries[] {
+  const series = (pick: (route: AddressRoute) => number | null): AddressSeries['samples'] => {
+    const samples: AddressSeries['samples'] = [];
     for (const [pool, { servers }] of Object.entries(table)) {
       for (const [server, { addresses }] of Object.entries(servers)) {
         for (const route of addresses) {
           const value = pick(route);
-          if (value !== null) samples.push([`{pool="${labelValue(pool)}",server="${labelValue(server)}",address="${labelValue(route.address)}"}`, value]);
+          if (value !== null) samples.push({ labels: { pool, server, address: route.address }, value });
         }
       }
     }
     return samples;
   };
   return [
-    { name: 'nutcracker_address_active', type: 'gauge', help: '1 when the address takes new requests', samples: series((r) => (r.state === 'active' ? 1 : 0)) },
-    { name: 'nutcracker_address_draining', type: 'gauge', help: '1 when the address left DNS and finishes its requests in flight', samples: series((r) => (r.state === 'draining' ? 1 : 0)) },
-    { name: 'nutcracker_address_healthy', type: 'gauge', help: '1 when the address is healthy (fewer than dns_failure_threshold failures in a row)', samples: series((r) => (r.healthy ? 1 : 0)) },
-    { name: 'nutcracker_address_consecutive_failures', type: 'gauge', help: 'failures in a row of the address now', samples: series((r) => r.consecutive_failures) },
-    { name: 'nutcracker_address_failures', type: 'counter', help: 'connection failures of the address', samples: series((r) => r.failures) },
-    { name: 'nutcracker_address_requests', type: 'counter', help: 'requests sent to the address', samples: series((r) => r.requests) },
-    { name: 'nutcracker_address_responses', type: 'counter', help: 'responses from the address', samples: series((r) => r.responses) },
-    { name: 'nutcracker_address_dns_last_seen_seconds', type: 'gauge', help: 'seconds since DNS last answered the address', samples: series((r) => r.dns_last_seen_seconds) },
+    { name: 'nutcracker_address_active', gauge: true, help: '1 when the address takes new requests', samples: series((r) => (r.state === 'active' ? 1 : 0)) },
+    { name: 'nutcracker_address_draining', gauge: true, help: '1 when the address left DNS and finishes its requests in flight', samples: series((r) => (r.state === 'draining' ? 1 : 0)) },
+    { name: 'nutcracker_address_healthy', gauge: true, help: '1 when the address is healthy (fewer than dns_failure_threshold failures in a row)', samples: series((r) => (r.healthy ? 1 : 0)) },
+    { name: 'nutcracker_address_consecutive_failures', gauge: true, help: 'failures in a row of the address now', samples: series((r) => r.consecutive_failures) },
+    { name: 'nutcracker_address_failures_total', gauge: false, help: 'connection failures of the address', samples: series((r) => r.failures) },
+    { name: 'nutcracker_address_requests_total', gauge: false, help: 'requests sent to the address', samples: series((r) => r.requests) },
+    { name: 'nutcracker_address_responses_total', gauge: false, help: 'responses from the address', samples: series((r) => r.responses) },
+    { name: 'nutcracker_address_dns_last_seen_seconds', gauge: true, help: 'seconds since DNS last answered the address', samples: series((r) => r.dns_last_seen_seconds) },
   ];
-}
-
-/** A Prometheus label value: backslash, double quote and newline escaped, nothing else. */
-export function labelValue(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }

@@ -41,7 +41,7 @@ export class StatsServer {
       if (answered) return;
       answered = true;
       clearTimeout(plain);
-      if (http) this.sendHttp(socket, head);
+      if (http) void this.sendHttp(socket, head);
       else this.sendPlain(socket);
       // Closed like twemproxy closes it, also when the client never closes its side.
       const linger = setTimeout(() => socket.destroy(), CLOSE_AFTER_MS);
@@ -65,12 +65,14 @@ export class StatsServer {
     socket.end(this.snapshot.toJson());
   }
 
-  private sendHttp(socket: Socket, head: string): void {
-    if (!socket.writable) return;
+  private async sendHttp(socket: Socket, head: string): Promise<void> {
     const [method = 'GET', target = '/'] = head.split(/\s+/, 2);
     const path = target.split('?')[0];
     const metrics = path === '/metrics';
-    const body = metrics ? this.snapshot.toPrometheus() : `${path === '/routing' ? this.snapshot.toRoutingJson() : this.snapshot.toJson()}\n`;
+    const json = path === '/routing' ? this.snapshot.toRoutingJson() : this.snapshot.toJson();
+    const body = metrics ? await this.snapshot.toPrometheus() : `${json}
+`;
+    if (!socket.writable) return;
     const type = metrics ? 'text/plain; version=0.0.4; charset=utf-8' : 'application/json';
     const status = metrics || path === '/' || path === '/stats' || path === '/routing' ? '200 OK' : '404 Not Found';
     const payload = status.startsWith('200') ? body : 'not found: try /, /stats, /metrics or /routing\n';

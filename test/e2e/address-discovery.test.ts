@@ -277,7 +277,7 @@ describe('a server named by DNS, under load', () => {
       }
       await waitFor('per-address series in /metrics', async () => {
         const metrics = await httpGet(proxy.statsPort, '/metrics');
-        return IPS.slice(0, 2).every((ip) => new RegExp(`^nutcracker_address_requests\\{pool="alpha",server="shard",address="${ip.replace(/\./g, '\\.')}:${port}"\\} [1-9]`, 'm').test(metrics)) &&
+        return IPS.slice(0, 2).every((ip) => new RegExp(`^nutcracker_address_requests_total\\{pool="alpha",server="shard",address="${ip.replace(/\./g, '\\.')}:${port}"\\} [1-9]`, 'm').test(metrics)) &&
           /^nutcracker_address_healthy\{pool="alpha",server="shard",address="127\.0\.0\.2:\d+"\} 1$/m.test(metrics);
       });
     } finally {

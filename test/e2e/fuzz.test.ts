@@ -1,9 +1,9 @@
 // The standing guard against parser regressions: short seeded fuzz runs (the same inputs every
-// time) of the RESP request and reply paths. `npm run fuzz` runs the same for longer, seed random.
+// time) of the RESP and memcached request and reply paths. `npm run fuzz` runs the same for longer, seed random.
 import { after, before, describe, test } from 'node:test';
 import { connect } from 'node:net';
 import assert from 'node:assert/strict';
-import { DEFAULT_SEED, respReplyRun, respRequestRun } from '../fuzz/runs.js';
+import { DEFAULT_SEED, memcacheReplyRun, memcacheRequestRun, respReplyRun, respRequestRun } from '../fuzz/runs.js';
 import { INCOMPLETE, INVALID } from '../fuzz/protocol.js';
 import { RESP } from '../fuzz/resp.js';
 import { FakeServer } from '../helpers/fake-server.js';
@@ -26,6 +26,22 @@ describe('seeded fuzzing', () => {
     const summary = findings.summary('resp replies', DEFAULT_SEED, `npm run fuzz -- --seed ${DEFAULT_SEED} --run replies`);
     t.diagnostic(summary.split('\n')[0]!);
     assert.ok(findings.cases > 0 && findings.checked > 500, `the run did too little: ${summary}`);
+    assert.equal(findings.total, 0, summary);
+  });
+
+  test('mutated memcached requests from many connections: the proxy stays up, honest clients get every reply right', async (t) => {
+      const findings = await memcacheRequestRun({ seed: DEFAULT_SEED, durationMs: 3000, count: 3000 });
+      const summary = findings.summary('memcache requests', DEFAULT_SEED, `npm run fuzz -- --seed ${DEFAULT_SEED} --protocol memcache --run requests`);
+      t.diagnostic(summary.split('\n')[0]!);
+      assert.ok(findings.cases > 100 && findings.checked > 1000, `the run did too little: ${summary}`);
+      assert.equal(findings.total, 0, summary);
+    });
+
+  test('damaged memcached replies from fake servers: every request gets one reply (an error is fine), never another\'s', async (t) => {
+    const findings = await memcacheReplyRun({ seed: DEFAULT_SEED, durationMs: 3000, count: 150 });
+    const summary = findings.summary('memcache replies', DEFAULT_SEED, `npm run fuzz -- --seed ${DEFAULT_SEED} --protocol memcache --run replies`);
+    t.diagnostic(summary.split('\n')[0]!);
+    assert.ok(findings.cases > 20 && findings.checked > 500, `the run did too little: ${summary}`);
     assert.equal(findings.total, 0, summary);
   });
 });

@@ -23,6 +23,21 @@ const SAMPLE_TOP_FIELDS = Object.keys(SAMPLE).slice(0, 7);
 const SAMPLE_POOL = SAMPLE['quad'] as Json;
 const SAMPLE_POOL_FIELDS = Object.keys(SAMPLE_POOL).slice(0, 6);
 const SAMPLE_SERVER_FIELDS = Object.keys(SAMPLE_POOL['127.0.0.1:7001'] as Json);
+/** The Prometheus name of each twemproxy field (as the README lists them): counters end in _total. */
+const PROMETHEUS_POOL_NAMES: Record<string, string> = {
+  client_eof: 'nutcracker_pool_client_eof_total', client_err: 'nutcracker_pool_client_err_total',
+  client_connections: 'nutcracker_pool_client_connections', server_ejects: 'nutcracker_pool_server_ejects_total',
+  forward_error: 'nutcracker_pool_forward_error_total', fragments: 'nutcracker_pool_fragments_total',
+};
+const PROMETHEUS_SERVER_NAMES: Record<string, string> = {
+  server_eof: 'nutcracker_server_eof_total', server_err: 'nutcracker_server_err_total',
+  server_timedout: 'nutcracker_server_timedout_total', server_connections: 'nutcracker_server_connections',
+  server_ejected_at: 'nutcracker_server_ejected_timestamp_seconds',
+  requests: 'nutcracker_server_requests_total', request_bytes: 'nutcracker_server_request_bytes_total',
+  responses: 'nutcracker_server_responses_total', response_bytes: 'nutcracker_server_response_bytes_total',
+  in_queue: 'nutcracker_server_in_queue', in_queue_bytes: 'nutcracker_server_in_queue_bytes',
+  out_queue: 'nutcracker_server_out_queue', out_queue_bytes: 'nutcracker_server_out_queue_bytes',
+};
 
 /**
  * Connects, sends nothing (or `send`), and reads until the proxy closes; fails after 5 s. With
@@ -170,17 +185,21 @@ describe('stats port: layout', () => {
       assert.ok(match, `sample line: ${line}`);
       samples.set(match[1]!, Number(match[2]));
     }
-    assert.match(text, /^# TYPE nutcracker_server_requests counter$/m);
+    assert.match(text, /^# TYPE nutcracker_server_requests_total counter$/m);
     assert.match(text, /^# TYPE nutcracker_pool_client_connections gauge$/m);
+    assert.doesNotMatch(text, /nutcracker_server_server_/);
     const stats = await readStats(proxy.statsPort);
-    assert.equal(samples.get('nutcracker_total_connections'), stats.total_connections);
+    assert.equal(samples.get('nutcracker_connections_total'), stats.total_connections);
+    assert.equal(samples.get('nutcracker_curr_connections'), stats.curr_connections);
     for (const field of SAMPLE_POOL_FIELDS) {
-      assert.equal(samples.get(`nutcracker_pool_${field}{pool="alpha"}`), pool(stats, 'alpha')[field], field);
+      assert.equal(samples.get(`${PROMETHEUS_POOL_NAMES[field]}{pool="alpha"}`), pool(stats, 'alpha')[field], field);
     }
     for (const field of SAMPLE_SERVER_FIELDS) {
-      assert.equal(samples.get(`nutcracker_server_${field}{pool="alpha",server="srv1"}`), server(stats, 'alpha', 'srv1')[field], field);
-      assert.equal(samples.get(`nutcracker_server_${field}{pool="beta",server="${redis[2]!.address}"}`),
-        server(stats, 'beta', redis[2]!.address)[field], field);
+      const scale = field === 'server_ejected_at' ? 1e-6 : 1;
+      assert.equal(samples.get(`${PROMETHEUS_SERVER_NAMES[field]}{pool="alpha",server="srv1"}`),
+        (server(stats, 'alpha', 'srv1')[field] as number) * scale, field);
+      assert.equal(samples.get(`${PROMETHEUS_SERVER_NAMES[field]}{pool="beta",server="${redis[2]!.address}"}`),
+        (server(stats, 'beta', redis[2]!.address)[field] as number) * scale, field);
     }
   });
 });

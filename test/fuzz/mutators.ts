@@ -1,5 +1,6 @@
 // Byte-level mutations that know nothing of the protocol: each takes a valid message and returns
-// a damaged copy. Protocol modules add their own (lengths, nesting) beside these.
+// a damaged copy. Protocol modules add their own (lengths, nesting) beside these; breakTerminator
+// is for the line-based ones.
 import type { Prng } from './prng.js';
 
 export interface Mutator {
@@ -68,6 +69,19 @@ export const insertNul: Mutator = {
 export const insertRandomBytes: Mutator = {
   name: 'insert-random',
   apply: (input, rng) => insert(input, position(input, rng), rng.bytes(rng.between(1, 32))),
+};
+
+/** For line-based protocols: a CR or LF replaced (a bare CR or LF, a line that does not end). */
+export const breakTerminator: Mutator = {
+  name: 'break-crlf',
+  apply(input, rng) {
+    const positions: number[] = [];
+    for (let i = 0; i < input.length; i++) if (input[i] === 0x0d || input[i] === 0x0a) positions.push(i);
+    if (positions.length === 0) return input;
+    const out = Buffer.from(input);
+    out[rng.pick(positions)] = rng.pick([0x00, 0x20, 0x41, 0x0d, 0x0a]);
+    return out;
+  },
 };
 
 export const GENERIC_MUTATORS: readonly Mutator[] = [

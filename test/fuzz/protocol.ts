@@ -1,6 +1,6 @@
 // What the fuzzer needs from a protocol: valid messages to start from, its own mutators, and an
 // oracle (a strict reader of its messages, honest workloads with their expected replies, and the
-// answers a fake server gives). RESP is the first; memcached joins the same way.
+// answers a fake server gives): resp.ts and memcache.ts.
 import type { Mutator } from './mutators.js';
 import type { Prng } from './prng.js';
 
@@ -8,6 +8,18 @@ import type { Prng } from './prng.js';
 export const INCOMPLETE = -1;
 /** Returned by a strict reader when the bytes are not a valid message. */
 export const INVALID = -2;
+
+/** Position after the CRLF ending the line at `pos`; INVALID on a bare CR or LF (both text protocols want CRLF). */
+export function lineEnd(buf: Buffer, pos: number): number {
+  for (let i = pos; i < buf.length; i++) {
+    const byte = buf[i]!;
+    if (byte === 0x0a) return INVALID;
+    if (byte !== 0x0d) continue;
+    if (i + 1 >= buf.length) return INCOMPLETE;
+    return buf[i + 1] === 0x0a ? i + 2 : INVALID;
+  }
+  return INCOMPLETE;
+}
 
 /** Finds where complete messages end; on INCOMPLETE, `need` is how many bytes from `start` to wait for. */
 export interface StrictReader {

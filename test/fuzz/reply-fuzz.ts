@@ -83,6 +83,8 @@ function planFor(protocol: FuzzProtocol, options: ReplyFuzzOptions, findings: Fi
 
 /** A damaged copy of `correct` that a strict reader refuses or finds cut short. */
 function damage(protocol: FuzzProtocol, correct: Buffer, rng: Prng, options: ReplyFuzzOptions, findings: Findings, label: string): ReplyAction | null {
+  // A request that gets no reply (memcached's noreply) has none to damage.
+  if (correct.length === 0) return null;
   const reader = protocol.replyReader();
   for (let i = 0; i < MUTATION_TRIES; i++) {
     const input = mutateMessages([correct], protocol.replyMutators, rng);

@@ -2,25 +2,13 @@
 // CRLFs, no "-0", no leading zeros), the corpus of valid requests, RESP-aware mutators, honest
 // workloads with their expected replies, and the fake server's answers.
 import { encode } from '../helpers/raw-client.js';
-import type { Mutator } from './mutators.js';
+import { breakTerminator, type Mutator } from './mutators.js';
 import type { Prng } from './prng.js';
-import { INCOMPLETE, INVALID, type Expected, type FuzzProtocol, type StrictReader, type Workload } from './protocol.js';
+import { INCOMPLETE, INVALID, lineEnd, type Expected, type FuzzProtocol, type StrictReader, type Workload } from './protocol.js';
 
 const CR = 13;
 const LF = 10;
 const MAX_DIGITS = 19;
-
-/** Position after the CRLF ending the line at `pos`; INVALID on a bare CR or LF. */
-function lineEnd(buf: Buffer, pos: number): number {
-  for (let i = pos; i < buf.length; i++) {
-    const byte = buf[i]!;
-    if (byte === LF) return INVALID;
-    if (byte !== CR) continue;
-    if (i + 1 >= buf.length) return INCOMPLETE;
-    return buf[i + 1] === LF ? i + 2 : INVALID;
-  }
-  return INCOMPLETE;
-}
 
 /** Reads -?(0|[1-9][0-9]*) then CRLF into out.value ("-0" refused); the position after it. */
 function numberLine(buf: Buffer, pos: number, out: { value: number }): number {
@@ -222,18 +210,6 @@ const deepNesting: Mutator = {
 const inlineCommand: Mutator = {
   name: 'inline',
   apply: (input, rng) => Buffer.concat([Buffer.from(rng.pick(['PING\r\n', 'GET f:a\r\n', '\r\n', '\n', 'SET f:a 1\r\n'])), input]),
-};
-
-const breakTerminator: Mutator = {
-  name: 'break-crlf',
-  apply(input, rng) {
-    const positions: number[] = [];
-    for (let i = 0; i < input.length; i++) if (input[i] === CR || input[i] === LF) positions.push(i);
-    if (positions.length === 0) return input;
-    const out = Buffer.from(input);
-    out[rng.pick(positions)] = rng.pick([0x00, 0x20, 0x41, CR, LF]);
-    return out;
-  },
 };
 
 const badType: Mutator = {

@@ -26,6 +26,13 @@ export function poolsYaml(pools: Record<string, PoolSpec & { listen: string }>):
   }).join('\n') + '\n';
 }
 
+/** The extended layout: `global:` with these keys, and the pools under `pools:`. */
+export function extendedYaml(global: Record<string, string | number>, pools: Record<string, PoolSpec & { listen: string }>): string {
+  const globalLines = Object.entries(global).map(([key, value]) => `  ${key}: ${value}`);
+  const poolLines = poolsYaml(pools).trimEnd().split('\n').map((line) => `  ${line}`);
+  return ['global:', ...globalLines, 'pools:', ...poolLines].join('\n') + '\n';
+}
+
 export class Nutcracker {
   readonly dir = mkdtempSync(join(tmpdir(), 'nutcracker-test-'));
   private process: ChildProcess | null = null;
@@ -47,14 +54,22 @@ export class Nutcracker {
 
   /**
    * Starts nutcracker with one listener per pool and waits until every listener accepts;
-   * with `openFileLimit`, under that limit of open files (prlimit --nofile).
+   * with `openFileLimit`, under that limit of open files (prlimit --nofile); with `global`, in the
+   * extended layout with those `global:` keys.
    */
-  static async start(pools: Record<string, PoolSpec>, args: string[] = [], options: { openFileLimit?: number } = {}): Promise<Nutcracker> {
+  static async start(pools: Record<string, PoolSpec>, args: string[] = [],
+    options: { openFileLimit?: number; global?: Record<string, string | number> } = {}): Promise<Nutcracker> {
     const ports: Record<string, number> = {};
     for (const name of Object.keys(pools)) ports[name] = await freePort();
-    const proxy = new Nutcracker(await freePort(), ports);
     const withListen = Object.fromEntries(Object.entries(pools).map(([name, pool]) => [name, { ...pool, listen: `127.0.0.1:${ports[name]}` }]));
-    writeFileSync(proxy.confFile, poolsYaml(withListen));
+    return Nutcracker.startConfig(options.global === undefined ? poolsYaml(withListen) : extendedYaml(options.global, withListen), ports, args, options);
+  }
+
+  /** Starts nutcracker on a configuration written out by the test, whose pools listen on `ports` (by pool name). */
+  static async startConfig(yaml: string, ports: Record<string, number>, args: string[] = [],
+    options: { openFileLimit?: number } = {}): Promise<Nutcracker> {
+    const proxy = new Nutcracker(await freePort(), ports);
+    writeFileSync(proxy.confFile, yaml);
     await proxy.run(['-c', proxy.confFile, '-s', String(proxy.statsPort), '-a', '127.0.0.1', '-i', '100', ...args], options.openFileLimit);
     return proxy;
   }

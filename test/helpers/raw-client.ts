@@ -1,5 +1,6 @@
 // A raw socket client for protocol edge cases: sends exact bytes, reads exact bytes, sees closes.
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 
 export function encode(...args: (string | Buffer)[]): Buffer {
   const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
@@ -30,6 +31,17 @@ export class RawClient {
   static connect(port: number, host = '127.0.0.1'): Promise<RawClient> {
     return new Promise((resolve, reject) => {
       const socket = connect({ port, host }, () => {
+        socket.off('error', reject);
+        resolve(new RawClient(socket));
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  /** Connects over TLS and resolves once the handshake is done. */
+  static connectTls(port: number, host: string, options: ConnectionOptions): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const socket = connectTls({ ...options, port, host }, () => {
         socket.off('error', reject);
         resolve(new RawClient(socket));
       });

@@ -1,22 +1,36 @@
 // Real redis-server processes for the tests, on 127.0.0.1 ephemeral ports, always stopped.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitFor } from './ports.js';
 import { RawClient } from './raw-client.js';
 import { killChild } from './process.js';
+import type { CertFiles } from './tls-certs.js';
+
+/** A redis-server that speaks TLS only (`--port 0 --tls-port`). */
+export interface RedisTls {
+  /** The server's certificate and key. */
+  server: CertFiles;
+  /** The CA file redis checks client certificates against. */
+  ca: string;
+  /** `--tls-auth-clients`: clients must present a certificate signed by `ca`. */
+  authClients: boolean;
+  /** What the test's own commands present as a client certificate (default: the server's pair). */
+  client?: CertFiles;
+}
 
 export class RedisServer {
   private process: ChildProcess | null = null;
   private readonly dir = mkdtempSync(join(tmpdir(), 'nutcracker-redis-'));
 
-  private constructor(readonly port: number, readonly host: string, private readonly extraArgs: string[]) {}
+  private constructor(readonly port: number, readonly host: string, private readonly extraArgs: string[],
+    private readonly tls: RedisTls | null) {}
 
-  /** Starts a redis-server and waits until it answers PING. */
-  static async start(options: { host?: string; port?: number; args?: string[] } = {}): Promise<RedisServer> {
+  /** Starts a redis-server and waits until it answers PING; with `tls`, on a TLS port only. */
+  static async start(options: { host?: string; port?: number; args?: string[]; tls?: RedisTls } = {}): Promise<RedisServer> {
     const host = options.host ?? '127.0.0.1';
-    const server = new RedisServer(options.port ?? (await freePort(host)), host, options.args ?? []);
+    const server = new RedisServer(options.port ?? (await freePort(host)), host, options.args ?? [], options.tls ?? null);
     await server.run();
     return server;
   }
@@ -27,7 +41,7 @@ export class RedisServer {
 
   async run(): Promise<void> {
     this.process = spawn('redis-server', [
-      '--port', String(this.port), '--bind', this.host, '--save', '', '--appendonly', 'no',
+      ...this.portArgs(), '--bind', this.host, '--save', '', '--appendonly', 'no',
       '--dir', this.dir, '--protected-mode', 'no', ...this.extraArgs,
     ], { stdio: 'ignore' });
     const started = this.process;
@@ -37,9 +51,25 @@ export class RedisServer {
     });
   }
 
+  private portArgs(): string[] {
+    if (this.tls === null) return ['--port', String(this.port)];
+    const { server, ca, authClients } = this.tls;
+    return ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', server.cert, '--tls-key-file', server.key,
+      '--tls-ca-cert-file', ca, '--tls-auth-clients', authClients ? 'yes' : 'no'];
+  }
+
+  /** A connection of the test's own, beside the proxy's: over TLS for a TLS server (its certificate is not checked). */
+  private connect(): Promise<RawClient> {
+    if (this.tls === null) return RawClient.connect(this.port, this.host);
+    const client = this.tls.client ?? this.tls.server;
+    return RawClient.connectTls(this.port, this.host, {
+      rejectUnauthorized: false, cert: readFileSync(client.cert), key: readFileSync(client.key),
+    });
+  }
+
   /** Sends a command straight to this server (not through the proxy). */
   async command(...args: string[]): Promise<string> {
-    const client = await RawClient.connect(this.port, this.host);
+    const client = await this.connect();
     try {
       const auth = this.extraArgs.indexOf('--requirepass');
       if (auth !== -1) await client.command('AUTH', this.extraArgs[auth + 1]!);
@@ -67,7 +97,7 @@ export class RedisServer {
 
   private async tryPing(): Promise<boolean> {
     try {
-      const client = await RawClient.connect(this.port, this.host);
+      const client = await this.connect();
       try {
         const reply = await client.command('PING');
         return reply === '+PONG\r\n' || reply.startsWith('-NOAUTH');

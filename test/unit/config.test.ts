@@ -2,9 +2,12 @@
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { describe, it } from 'node:test';
+import { readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import { ConfigError, loadConfig, parseConfig, type ConfigProblem } from '../../src/config/load.js';
 import type { PoolConfig } from '../../src/config/types.js';
+import { TestCa, type CertFiles } from '../helpers/tls-certs.js';
 
 const FILE = 'test.yml';
 
@@ -74,6 +77,7 @@ describe('classic layout', () => {
       },
       pooling: { perAddress: false, warm: 0, idleTimeoutMs: 0 },
       servers: [{ host: '127.0.0.1', port: 6379, weight: 1, name: '127.0.0.1:6379', pname: '127.0.0.1:6379:1', isUnix: false, line: 5 }],
+      tls: null,
     });
   });
 
@@ -164,24 +168,20 @@ describe('extended layout', () => {
     assert.equal(config.pools[0]!.listen.text, '127.0.0.1:22122');
   });
 
-  it("resolves worker_processes 'auto' to the CPU count (refused while that is not 1)", () => {
-    const text = extended(['worker_processes: auto'], beta);
-    if (availableParallelism() === 1) {
-      assert.equal(parseConfig(text, FILE).global.workerProcesses, 1);
-    } else {
-      assertOneProblem(text, 2, 'worker_processes', new RegExp(`asks for ${availableParallelism()} processes \\('auto' is`));
-    }
+  it("resolves worker_processes 'auto' to the CPU count", () => {
+    assert.equal(parseConfig(extended(['worker_processes: auto'], beta), FILE).global.workerProcesses, availableParallelism());
   });
 
-  it('refuses more than one worker process, and invalid counts', () => {
-    assertOneProblem(extended(['worker_processes: 4'], beta), 2, 'worker_processes', /not supported yet by this version/);
+  it('reads worker_processes N, and refuses invalid counts', () => {
+    assert.equal(parseConfig(extended(['worker_processes: 4'], beta), FILE).global.workerProcesses, 4);
     assertOneProblem(extended(['worker_processes: 0'], beta), 2, 'worker_processes', /must be 'auto' or a whole number >= 1, not '0'/);
     assertOneProblem(extended(['worker_processes: many'], beta), 2, 'worker_processes', /must be 'auto' or a whole number/);
   });
 
-  it('refuses global user and group as not supported yet, rather than run without dropping privileges', () => {
-    assertOneProblem(extended(['user: nobody'], beta), 2, 'user', /is not supported yet by this version: remove it, and start the proxy as user 'nobody' instead/);
-    assertOneProblem(extended(['worker_processes: 1', 'group: nogroup'], beta), 3, 'group', /is not supported yet by this version: remove it, and start the proxy as group 'nogroup'/);
+  it('reads global user and group (whether they exist is checked at start)', () => {
+    const config = parseConfig(extended(['user: nobody', 'group: nogroup'], beta), FILE);
+    assert.equal(config.global.user, 'nobody');
+    assert.equal(config.global.group, 'nogroup');
   });
 
   it('validates global dns_servers, which every pool without its own uses', () => {
@@ -399,7 +399,7 @@ describe('reuseport', () => {
 describe('keys whose behaviour is not built yet', () => {
   const defaults = [
     'latency_routing: false', 'latency_weight: 80', 'zone_aware: false', 'zone_weight: 25',
-    'zone_latency_threshold: 50000', 'tls_enabled: false', 'tls_verify_peer: true',
+    'zone_latency_threshold: 50000',
   ];
 
   it('accepts each at its default value', () => {
@@ -409,8 +409,7 @@ describe('keys whose behaviour is not built yet', () => {
   it('refuses each value that asks for the behaviour, naming the key', () => {
     const asking = [
       'latency_routing: true', 'latency_weight: 50', 'zone_aware: true', 'zone_weight: 10',
-      'zone_latency_threshold: 1000', 'tls_enabled: true', 'tls_verify_peer: false', 'tls_ca_file: /etc/ca.pem',
-      'tls_server_name: cache.example.com',
+      'zone_latency_threshold: 1000',
     ];
     for (const option of asking) {
       const key = option.split(':')[0]!;
@@ -426,12 +425,6 @@ describe('keys whose behaviour is not built yet', () => {
   it('checks types and ranges before anything else', () => {
     assertOneProblem(alpha('latency_weight: 101'), 4, 'latency_weight', /must be a whole number of percent from 0 to 100, not '101'/);
     assertOneProblem(alpha('zone_aware: on'), 4, 'zone_aware', /must be true or false, not 'on'/);
-  });
-
-  it('wants a client certificate and its key together', () => {
-    const problems = problemsOf(alpha('tls_cert_file: /etc/c.pem'));
-    assert.deepEqual(problems.map((p) => p.key), ['tls_cert_file', 'tls_cert_file']);
-    assert.ok(problems.some((p) => /needs 'tls_key_file' too/.test(p.message)));
   });
 
 });
@@ -487,6 +480,104 @@ describe('connection keys', () => {
   it('reads cache_mode into the discovery settings', () => {
     assert.equal(onlyPool(alpha('cache_mode: true')).discovery.cacheMode, true);
     assertOneProblem(alpha('cache_mode: 1'), 4, 'cache_mode', /must be true or false, not '1'/);
+  });
+});
+
+describe('TLS keys', () => {
+  let ca: TestCa;
+  let client: CertFiles;
+  let other: CertFiles;
+  before(async () => {
+    ca = await TestCa.create();
+    client = await ca.issue('client', { dnsNames: ['proxy.example.com'] });
+    other = await ca.issue('other');
+  });
+  after(() => ca?.destroy());
+
+  /** A file in the CA's directory with this text. */
+  function file(name: string, text: string): string {
+    const path = join(ca.dir, name);
+    writeFileSync(path, text);
+    return path;
+  }
+
+  it('reads the keys and the files they name', () => {
+    const pool = onlyPool(alpha('tls_enabled: true', `tls_ca_file: ${ca.cert}`, `tls_cert_file: ${client.cert}`,
+      `tls_key_file: ${client.key}`, 'tls_server_name: cache.example.com', 'tls_verify_peer: false'));
+    assert.deepEqual(pool.tls, {
+      verifyPeer: false, ca: readFileSync(ca.cert), cert: readFileSync(client.cert), key: readFileSync(client.key),
+      serverName: 'cache.example.com',
+    });
+  });
+
+  it('defaults to verifying against the system CAs, without a client certificate', () => {
+    assert.deepEqual(onlyPool(alpha('tls_enabled: true')).tls, { verifyPeer: true, ca: null, cert: null, key: null, serverName: null });
+    assert.equal(onlyPool(alpha('tls_enabled: false', 'tls_verify_peer: true')).tls, null);
+  });
+
+  it('refuses the other tls_* keys without tls_enabled, rather than ignore them', () => {
+    for (const option of ['tls_verify_peer: false', `tls_ca_file: ${ca.cert}`, 'tls_server_name: cache.example.com']) {
+      const key = option.split(':')[0]!;
+      assertOneProblem(alpha(option), 4, key, /has no effect without 'tls_enabled: true': add 'tls_enabled: true' to the pool, or remove the key/);
+    }
+  });
+
+  it('says which file cannot be read, and why', () => {
+    const missing = join(ca.dir, 'missing.pem');
+    assertOneProblem(alpha('tls_enabled: true', `tls_ca_file: ${missing}`), 5, 'tls_ca_file',
+      new RegExp(`names '${missing}', which cannot be read \\(ENOENT: no such file or directory.*\\): give the path of a readable PEM file`));
+    if (process.getuid?.() === 0) return; // root reads any file: the permission case cannot happen
+    const locked = file('locked.pem', readFileSync(ca.cert, 'latin1'));
+    chmodSync(locked, 0o000);
+    assertOneProblem(alpha('tls_enabled: true', `tls_ca_file: ${locked}`), 5, 'tls_ca_file', /cannot be read \(EACCES/);
+  });
+
+  it('refuses a CA file that holds no certificate, or a damaged one', () => {
+    assertOneProblem(alpha('tls_enabled: true', `tls_ca_file: ${client.key}`), 5, 'tls_ca_file', /holds no PEM certificate/);
+    const damaged = file('damaged.pem', readFileSync(ca.cert, 'latin1').replace(/\n[A-Za-z0-9+/]{20}/, '\nAAAAAAAAAAAAAAAAAAAA'));
+    assertOneProblem(alpha('tls_enabled: true', `tls_ca_file: ${damaged}`), 5, 'tls_ca_file', /certificate 1 of 1 cannot be parsed/);
+  });
+
+  it('wants a client certificate and its key together, and the key must be the certificate\'s', () => {
+    assertOneProblem(alpha('tls_enabled: true', `tls_cert_file: ${client.cert}`), 5, 'tls_cert_file', /needs 'tls_key_file' too/);
+    assertOneProblem(alpha('tls_enabled: true', `tls_key_file: ${client.key}`), 5, 'tls_key_file', /needs 'tls_cert_file' too/);
+    assertOneProblem(alpha('tls_enabled: true', `tls_cert_file: ${client.cert}`, `tls_key_file: ${other.key}`), 6, 'tls_key_file',
+      new RegExp(`names '${other.key}', whose key is not the one of the certificate in '${client.cert}' \\(tls_cert_file, line 5\\)`));
+    assertOneProblem(alpha('tls_enabled: true', `tls_cert_file: ${client.key}`, `tls_key_file: ${client.key}`), 5, 'tls_cert_file',
+      /whose certificate cannot be parsed .*: give a PEM certificate/);
+    assertOneProblem(alpha('tls_enabled: true', `tls_cert_file: ${client.cert}`, `tls_key_file: ${client.cert}`), 6, 'tls_key_file',
+      /holds no private key that can be read/);
+  });
+
+  it('refuses an encrypted key, whose passphrase the proxy cannot ask for', async () => {
+    const encrypted = join(ca.dir, 'encrypted.key');
+    const { runCommand } = await import('../helpers/process.js');
+    const result = await runCommand('openssl', ['pkey', '-in', client.key, '-aes256', '-passout', 'pass:secret', '-out', encrypted]);
+    assert.equal(result.code, 0, result.stderr);
+    assertOneProblem(alpha('tls_enabled: true', `tls_cert_file: ${client.cert}`, `tls_key_file: ${encrypted}`), 6, 'tls_key_file',
+      /is encrypted, and the proxy cannot ask for its passphrase: give it unencrypted/);
+  });
+
+  it('refuses files OpenSSL will not use, such as a client key too small for its security level', async () => {
+    const { runCommand } = await import('../helpers/process.js');
+    const weak = { cert: join(ca.dir, 'weak.crt'), key: join(ca.dir, 'weak.key') };
+    const result = await runCommand('openssl', ['req', '-x509', '-newkey', 'rsa:512', '-nodes', '-keyout', weak.key, '-out', weak.cert,
+      '-days', '1', '-subj', '/CN=weak']);
+    assert.equal(result.code, 0, result.stderr);
+    assertOneProblem(alpha('tls_enabled: true', `tls_cert_file: ${weak.cert}`, `tls_key_file: ${weak.key}`), 4, 'tls_enabled',
+      /is true, but OpenSSL cannot use the TLS files given \(.*ee key too small\): check tls_ca_file, tls_cert_file and tls_key_file/);
+  });
+
+  it('checks tls_server_name is a host name', () => {
+    assert.equal(onlyPool(alpha('tls_enabled: true', 'tls_server_name: 10.0.0.7')).tls?.serverName, '10.0.0.7');
+    assertOneProblem(alpha('tls_enabled: true', 'tls_server_name: cache.example.com:6379'), 5, 'tls_server_name', /is not a host name/);
+  });
+
+  it('wants a name to check for a unix socket server, unless the peer is not verified', () => {
+    const unix = alpha('tls_enabled: true').replace('127.0.0.1:6379:1', '/tmp/redis.sock:1');
+    assertOneProblem(unix, 6, 'servers', /has the unix socket '\/tmp\/redis.sock' in a pool with tls_enabled: .*set 'tls_server_name'/);
+    assert.equal(onlyPool(unix.replace('tls_enabled: true', 'tls_enabled: true\n  tls_verify_peer: false')).tls?.verifyPeer, false);
+    assert.equal(onlyPool(unix.replace('tls_enabled: true', 'tls_enabled: true\n  tls_server_name: redis.local')).tls?.serverName, 'redis.local');
   });
 });
 

@@ -61,7 +61,8 @@ export class MemcacheReplyScanner implements ReplyScanner {
       const lf = buf.indexOf(LF, pos);
       // A line not complete yet is scanned again from its start: lines are short (MAX_REPLY_LINE).
       if (lf === -1) return buf.length - pos > MAX_REPLY_LINE ? this.invalid() : this.suspend(from, pos);
-      if (lf === pos || buf[lf - 1] !== CR || lf - pos > MAX_REPLY_LINE) return this.invalid();
+      // A CR inside the line would hide what follows it: only the CRLF may end a line.
+      if (lf === pos || buf.indexOf(CR, pos) !== lf - 1 || lf - pos > MAX_REPLY_LINE) return this.invalid();
       if (!startsWith(buf, pos, lf - 1, VALUE)) {
         // After value blocks only END may come.
         const known = this.afterValue ? isWord(buf, pos, lf - 1, END) : isKnownLine(buf, pos, lf - 1);

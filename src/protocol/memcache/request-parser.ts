@@ -70,6 +70,8 @@ export class ParsedRequest {
   fatal = false;
 
   private tokenCount = 0;
+  /** The last tokenized line holds a NUL byte, where memcached would end it. */
+  private lineHasNul = false;
   /** Bytes of the current line already searched for its LF (a long get line trickled in is searched once). */
   private lineSearched = 0;
   private tokenStart = new Int32Array(16);
@@ -106,6 +108,8 @@ export class ParsedRequest {
     if (command !== Command.Get && command !== Command.Gets && lf - start > MAX_LINE_LENGTH) {
       return this.fatalError('CLIENT_ERROR line too long');
     }
+    // memcached would end the line at the NUL and frame the rest its own way: never forwarded.
+    if (this.lineHasNul) return isStorage(command) ? this.fatalError(BAD_FORMAT) : this.refuse(lf + 1, BAD_FORMAT);
     switch (command) {
       case Command.Get:
       case Command.Gets:
@@ -151,8 +155,8 @@ export class ParsedRequest {
     this.keyCount = 1;
     this.noreply = tokens === fixedTokens + 1 && this.isNoreply(buf, fixedTokens);
     const { tokenStart: s, tokenEnd: e } = this;
-    if (e[1]! - s[1]! > MAX_KEY_LENGTH || !isUnsigned(buf, s[2]!, e[2]!, 20) ||
-      !isSigned(buf, s[3]!, e[3]!) || !isUnsigned(buf, s[4]!, e[4]!, 9) || (fixedTokens === 6 && !isUnsigned(buf, s[5]!, e[5]!, 20))) {
+    if (e[1]! - s[1]! > MAX_KEY_LENGTH || !isUint64(buf, s[2]!, e[2]!) ||
+      !isSigned(buf, s[3]!, e[3]!) || !isUnsigned(buf, s[4]!, e[4]!, 9) || (fixedTokens === 6 && !isUint64(buf, s[5]!, e[5]!))) {
       return this.fatalError(BAD_FORMAT);
     }
     const length = decimalValue(buf, s[4]!, e[4]!);
@@ -198,17 +202,21 @@ export class ParsedRequest {
   private tokenize(buf: Buffer, start: number, end: number): void {
     let count = 0;
     let pos = start;
+    let nul = false;
     while (pos < end) {
       while (pos < end && buf[pos] === SPACE) pos++;
       if (pos === end) break;
       const tokenStart = pos;
-      while (pos < end && buf[pos] !== SPACE) pos++;
+      for (; pos < end && buf[pos] !== SPACE; pos++) {
+        if (buf[pos] === 0) nul = true;
+      }
       if (count === this.tokenStart.length) this.grow();
       this.tokenStart[count] = tokenStart;
       this.tokenEnd[count] = pos;
       count++;
     }
     this.tokenCount = count;
+    this.lineHasNul = nul;
   }
 
   private grow(): void {
@@ -276,7 +284,20 @@ type NumberCheck = (buf: Buffer, start: number, end: number) => boolean;
 
 /** An incr/decr delta: a 64-bit unsigned decimal. */
 function isDelta(buf: Buffer, start: number, end: number): boolean {
-  return isUnsigned(buf, start, end, 20);
+  return isUint64(buf, start, end);
+}
+
+const UINT64_MAX = Buffer.from('18446744073709551615');
+
+/** The commands followed by a data block. */
+function isStorage(command: Command): boolean {
+  return command >= Command.Set && command <= Command.Cas;
+}
+
+/** A decimal memcached reads as a 64-bit unsigned number (flags, CAS unique, delta): at most 2^64-1. */
+function isUint64(buf: Buffer, start: number, end: number): boolean {
+  if (!isUnsigned(buf, start, end, UINT64_MAX.length)) return false;
+  return end - start < UINT64_MAX.length || UINT64_MAX.compare(buf, start, end) >= 0;
 }
 
 function isUnsigned(buf: Buffer, start: number, end: number, maxDigits: number): boolean {

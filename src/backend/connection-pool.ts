@@ -90,15 +90,15 @@ export class ConnectionPool<C extends PooledConnection> {
   /** Changes the number of slots (this address's share of a server's connections); those beyond close once answered. */
   resize(size: number): void {
     if (size === this.size) return;
-    for (const slots of this.slots) {
-      for (const connection of slots.slice(size)) {
-        if (connection === null) continue;
-        this.retired.add(connection);
-        connection.closeWhenAnswered();
-      }
-    }
+    const beyond = this.slots.flatMap((slots) => slots.slice(size));
     this.size = size;
     this.fitSlots();
+    // Out of the slots first: one that closes at once is then found among the retired.
+    for (const connection of beyond) {
+      if (connection === null) continue;
+      this.retired.add(connection);
+      connection.closeWhenAnswered();
+    }
   }
 
   get slotCount(): number {

@@ -73,6 +73,8 @@ const fileLimitLog = new BurstLog(LOG_ERR, 'server connections that failed for t
 export class ServerConnection implements Flushable {
   flushScheduled = false;
   closed = false;
+  /** Requests sent on it so far (the pool tells idle connections by it). */
+  sent = 0;
   /** Set when the connection is to close once every request in flight is answered. */
   private closing = false;
   /** Set once the socket carries requests (connected, and the TLS handshake done): writes wait for it. */
@@ -111,6 +113,7 @@ export class ServerConnection implements Flushable {
   /** Queues a request; it is written with the others of this turn. */
   send(request: ForwardedRequest): void {
     const stats = this.context.stats;
+    this.sent++;
     this.outgoing.push(request.data);
     this.outgoingBytes += request.data.length;
     stats.requests++;
@@ -131,6 +134,11 @@ export class ServerConnection implements Flushable {
     this.inflight.push(request);
     stats.out_queue++;
     stats.out_queue_bytes += request.data.length;
+  }
+
+  /** Requests still waiting for their reply. */
+  get inFlight(): number {
+    return this.inflight.length;
   }
 
   flush(): void {

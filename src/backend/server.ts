@@ -2,7 +2,7 @@
 // auto-ejection. It owns its addresses (an IP literal or unix socket has one; a host name has
 // those DNS gives it, followed through discovery) and picks one per client from a table.
 import { isIP } from 'node:net';
-import type { PoolConfig, ServerConfig } from '../config/types.js';
+import type { PoolConfig, PoolingConfig, ServerConfig } from '../config/types.js';
 import { ServerStats, type PoolStats } from '../stats/counters.js';
 import { ServerConnection, type ForwardedRequest } from './server-connection.js';
 import type { Codec } from '../protocol/codec.js';
@@ -14,6 +14,7 @@ import { AddressTable } from './address-table.js';
 import { describeChange, type Address as DiscoveredAddress, type AddressChange } from '../discovery/address-set.js';
 import { HostDiscovery, type DiscoveryContext, type DiscoveryDeps } from '../discovery/host-discovery.js';
 import type { LookupError } from '../discovery/resolver.js';
+import type { Clock, Timers } from '../util/clock.js';
 
 export interface ServerEvents {
   /** A connection of `server` failed while none of its other addresses is healthy. */
@@ -35,7 +36,11 @@ export class Server implements AddressOwner, DiscoveryContext {
   readonly timeout: number | null;
   readonly tcpKeepalive: boolean;
   readonly codec: Codec;
-  readonly serverConnections: number;
+  /** server_connections: per address with connection_pooling, else shared by the addresses. */
+  private readonly serverConnections: number;
+  readonly pooling: PoolingConfig;
+  readonly clock: Clock;
+  readonly timers: Timers;
   readonly failureThreshold: number;
   /** Written first on every connection; the RESP3 ones also say HELLO 3. */
   readonly setupRequests: readonly Buffer[];
@@ -71,11 +76,16 @@ export class Server implements AddressOwner, DiscoveryContext {
     this.resp3SetupRequests = this.codec.setupRequests({ redisAuth: pool.redisAuth, redisDb: pool.redisDb, resp3: true });
     this.maxReplyBytes = pool.maxReplyBytes;
     this.serverConnections = pool.serverConnections;
+    this.pooling = pool.pooling;
+    this.clock = discovery.clock;
+    this.timers = discovery.timers;
     this.failureThreshold = pool.discovery.failureThreshold;
     this.unresolved = new UnresolvedServer(this);
     const literal = config.isUnix ? 0 : isIP(config.host);
     if (config.isUnix || literal !== 0) {
-      this.setAddresses([new Address(this, config.host, config.port, literal === 0 ? 0 : (literal as 4 | 6), config.host)]);
+      const address = new Address(this, config.host, config.port, literal === 0 ? 0 : (literal as 4 | 6), config.host, this.serverConnections);
+      this.setAddresses([address]);
+      address.start();
       this.firstLookup = Promise.resolve();
     } else {
       this.discovery = new HostDiscovery(config.host, config.port, pool.discovery, discovery, this);
@@ -182,7 +192,10 @@ export class Server implements AddressOwner, DiscoveryContext {
 
   addressesChanged(change: AddressChange): void {
     const known = new Map(this.addresses.map((address) => [address.ip, address]));
-    const next = change.addresses.map((discovered) => known.get(discovered.ip) ?? this.addressJoined(discovered));
+    const count = change.addresses.length;
+    const joined: Address[] = [];
+    const next = change.addresses.map((discovered, index) => known.get(discovered.ip) ??
+      this.addressJoined(discovered, this.connectionsOf(index, count), joined));
     for (const left of change.left) {
       const address = known.get(left.ip);
       if (address === undefined) continue;
@@ -191,6 +204,7 @@ export class Server implements AddressOwner, DiscoveryContext {
     }
     this.lastLookupError = null;
     this.setAddresses(next);
+    for (const address of joined) address.start();
     log.log(LOG_NOTICE, `server '${this.name}' of pool '${this.poolName}': ${describeChange(this.config.host, change)}`);
     this.firstLookupDone();
   }
@@ -202,14 +216,27 @@ export class Server implements AddressOwner, DiscoveryContext {
     this.firstLookupDone();
   }
 
-  private addressJoined(discovered: DiscoveredAddress): Address {
-    const address = new Address(this, discovered.ip, discovered.port, discovered.family, discovered.host);
+  private addressJoined(discovered: DiscoveredAddress, connections: number, joined: Address[]): Address {
+    const address = new Address(this, discovered.ip, discovered.port, discovered.family, discovered.host, connections);
     if (this.preconnect) address.openAll();
+    joined.push(address);
     return address;
+  }
+
+  /**
+   * How many connections the address at `index` of `count` has: server_connections with
+   * connection_pooling; otherwise the server's server_connections shared among its addresses,
+   * as twemproxy's are among one, and at least one each, so that every address can be reached.
+   */
+  private connectionsOf(index: number, count: number): number {
+    const total = this.serverConnections;
+    if (this.pooling.perAddress || count <= 1) return total;
+    return Math.max(1, Math.floor(total / count) + (index < total % count ? 1 : 0));
   }
 
   private setAddresses(addresses: readonly Address[]): void {
     this.addresses = addresses;
+    addresses.forEach((address, index) => address.resize(this.connectionsOf(index, addresses.length)));
     this.table.rebuild(addresses);
   }
 }

@@ -145,6 +145,16 @@ describe('connection pool', () => {
     assert.notEqual(p.connection(1, false), busy, 'a grown slot opens a new connection');
   });
 
+  it('resizes: a connection beyond the new size with nothing in flight closes at once and leaves the pool', () => {
+    const { pool: p } = pool({ size: 2, warm: 0, idleTimeoutMs: 0 });
+    p.start();
+    p.connection(0, false).destroy();
+    const idle = p.connection(1, false);
+    p.resize(1);
+    assert.ok(idle.closed);
+    assert.equal(p.empty, true, 'nothing left open');
+  });
+
   it('drain closes each connection once answered and stops the sweeps; closeAll closes at once', async () => {
     const { owner, pool: p, clock } = pool({ size: 2, warm: 2, idleTimeoutMs: 1_000 });
     p.start();

@@ -39,6 +39,13 @@ export interface AddressOwner
   addressAnswered(address: Address): void;
   /** `address` left the set and its last connection closed. */
   addressDrained(address: Address): void;
+  /** True when -READONLY replies mean a failover to follow (cache_mode, a primary name). */
+  readonly followsFailover: boolean;
+  /**
+   * `address` refused `request` with -READONLY on the shared connection `slot`; true when the
+   * request waits for the new primary, false when its client is to get the refusal.
+   */
+  replicaRefused(address: Address, slot: number, resp3: boolean, request: ForwardedRequest): boolean;
 }
 
 /** How often an unhealthy address is probed until it answers. */
@@ -88,6 +95,16 @@ export class Address implements ConnectionContext, PoolOwner<ServerConnection> {
   /** A warm connection that closed is reopened only while the address takes traffic. */
   get warmable(): boolean {
     return this.healthy && !this.draining;
+  }
+
+  get followsFailover(): boolean {
+    return this.owner.followsFailover;
+  }
+
+  /** A refusal on a transaction's connection reaches its client: the transaction is the client's to retry. */
+  replicaRefused(connection: ServerConnection, request: ForwardedRequest, reply: Buffer): void {
+    const place = this.pool.placeOf(connection);
+    if (place === undefined || !this.owner.replicaRefused(this, place.slot, place.resp3, request)) request.complete(reply);
   }
 
   /** A new shared connection: it connects and says the set-up requests (AUTH, SELECT, HELLO 3). */

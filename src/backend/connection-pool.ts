@@ -105,6 +105,15 @@ export class ConnectionPool<C extends PooledConnection> {
     return this.size;
   }
 
+  /** The slot `connection` holds and whether it is a RESP3 one; undefined when it holds none. */
+  placeOf(connection: C): { slot: number; resp3: boolean } | undefined {
+    for (let version = 0; version < 2; version++) {
+      const slot = this.slots[version]!.indexOf(connection);
+      if (slot !== -1) return { slot, resp3: version === 1 };
+    }
+    return undefined;
+  }
+
   /** The slot `connection` holds, forgotten (it closed); false when it is none of the pool's. */
   forget(connection: C): boolean {
     for (const slots of this.slots) {

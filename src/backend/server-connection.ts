@@ -43,6 +43,10 @@ export interface ConnectionContext {
   connectionClosed(connection: ServerConnection, failure: boolean): void;
   /** Called when a reply arrives: the server works. */
   serverAnswered(): void;
+  /** cache_mode on a primary name: -READONLY replies go to replicaRefused instead of their request. */
+  readonly followsFailover: boolean;
+  /** The server refused `request` with -READONLY (`reply`, a copy): it is a replica now. */
+  replicaRefused(connection: ServerConnection, request: ForwardedRequest, reply: Buffer): void;
 }
 
 /** What a connection needs of a request it forwards (the proxy's Request is one). */
@@ -89,6 +93,8 @@ export class ServerConnection implements Flushable {
   /** Set while the reply under way is beyond max_reply_bytes: its bytes are dropped as they are scanned. */
   private oversized = false;
   private timer: NodeJS.Timeout | null = null;
+  /** Set when -READONLY replies are to be told apart (context.followsFailover). */
+  private readonly watchesRefusals: boolean;
 
   /**
    * `setupRequests`: written first, before any request (Redis AUTH, HELLO 3, SELECT). `isProbe`:
@@ -97,6 +103,7 @@ export class ServerConnection implements Flushable {
   constructor(private readonly context: ConnectionContext, private readonly setupRequests: readonly Buffer[], readonly isProbe = false) {
     this.input = new InputBuffer(context.maxReplyBytes);
     this.scanner = context.codec.createReplyScanner();
+    this.watchesRefusals = context.followsFailover && !isProbe;
     this.socket = context.connector.open(context.endpoint, context.config.host);
     this.socket.setNoDelay(true);
     if (context.tcpKeepalive) this.socket.setKeepAlive(true);
@@ -226,6 +233,8 @@ export class ServerConnection implements Flushable {
       if (this.oversized) {
         this.oversized = false;
         request.complete(this.replyTooLarge(end - start), true);
+      } else if (this.watchesRefusals && buf[start] === 45 /* - */ && this.context.codec.isReplicaRefusal(buf, start, end)) {
+        this.context.replicaRefused(this, request, Buffer.from(buf.subarray(start, end)));
       } else {
         request.complete(buf.subarray(start, end));
       }

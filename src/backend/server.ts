@@ -15,6 +15,8 @@ import { describeChange, type Address as DiscoveredAddress, type AddressChange }
 import { HostDiscovery, type DiscoveryContext, type DiscoveryDeps } from '../discovery/host-discovery.js';
 import type { LookupError } from '../discovery/resolver.js';
 import type { Clock, Timers } from '../util/clock.js';
+import { keepsUnion } from '../discovery/reader-endpoint.js';
+import { PrimaryFailover, type FailoverOwner } from './primary-failover.js';
 
 export interface ServerEvents {
   /** A connection of `server` failed while none of its other addresses is healthy. */
@@ -27,7 +29,7 @@ export interface RequestSink {
   send(request: ForwardedRequest): void;
 }
 
-export class Server implements AddressOwner, DiscoveryContext {
+export class Server implements AddressOwner, DiscoveryContext, FailoverOwner {
   readonly stats = new ServerStats();
   failureCount = 0;
   /** ms timestamp until which the server is ejected (0 = not ejected). */
@@ -52,6 +54,8 @@ export class Server implements AddressOwner, DiscoveryContext {
   private readonly draining = new Set<Address>();
   private readonly table = new AddressTable<Address>();
   private readonly discovery: HostDiscovery | null = null;
+  /** cache_mode on a primary name (not a reader endpoint) of a redis pool: follows the name through failovers. */
+  private readonly failover: PrimaryFailover | null = null;
   private readonly unresolved: RequestSink;
   private lastLookupError: string | null = null;
   private preconnect = false;
@@ -89,6 +93,9 @@ export class Server implements AddressOwner, DiscoveryContext {
       this.firstLookup = Promise.resolve();
     } else {
       this.discovery = new HostDiscovery(config.host, config.port, pool.discovery, discovery, this);
+      if (pool.discovery.cacheMode && pool.protocol === 'redis' && !keepsUnion(config.host, pool.discovery)) {
+        this.failover = new PrimaryFailover(this, discovery.timers);
+      }
       this.firstLookup = new Promise((resolve) => (this.firstLookupDone = resolve));
     }
   }
@@ -132,6 +139,7 @@ export class Server implements AddressOwner, DiscoveryContext {
    * Clients that said HELLO 3 have connections of their own that speak RESP3 to the server.
    */
   connection(clientId: number, resp3 = false): RequestSink {
+    if (this.failover !== null && this.failover.holding) return this.failover.sinkFor(clientId, resp3);
     const address = this.table.pick(clientId);
     return address === undefined ? this.unresolved : address.connection(this.table.slot(clientId), resp3);
   }
@@ -164,6 +172,7 @@ export class Server implements AddressOwner, DiscoveryContext {
 
   closeAll(): void {
     this.discovery?.stop();
+    this.failover?.abort(this.codec.serverErrorReply('Connection closed by the proxy'));
     for (const address of this.addresses) address.closeAll();
     for (const address of this.draining) address.closeAll();
   }
@@ -184,6 +193,34 @@ export class Server implements AddressOwner, DiscoveryContext {
 
   addressDrained(address: Address): void {
     this.draining.delete(address);
+    this.failover?.addressDrained();
+  }
+
+  get followsFailover(): boolean {
+    return this.failover !== null;
+  }
+
+  replicaRefused(address: Address, slot: number, resp3: boolean, request: ForwardedRequest): boolean {
+    return this.failover!.refused(slot, resp3, request, address.label);
+  }
+
+  resolveNow(): void {
+    this.discovery?.resolveNow();
+  }
+
+  /** A request that waited during a failover, sent as the client (or connection slot) `key` sends now. */
+  resend(key: number, resp3: boolean, request: ForwardedRequest): void {
+    const address = this.table.pick(key);
+    if (address === undefined) this.unresolved.send(request);
+    else address.connection(this.table.slot(key), resp3).send(request);
+  }
+
+  get settling(): boolean {
+    return this.draining.size > 0;
+  }
+
+  report(level: 'notice' | 'warn', message: string): void {
+    log.log(level === 'notice' ? LOG_NOTICE : LOG_WARN, `server '${this.name}' of pool '${this.poolName}' ('${this.config.host}'): ${message}`);
   }
 
   isHealthy(discovered: DiscoveredAddress): boolean {
@@ -205,6 +242,7 @@ export class Server implements AddressOwner, DiscoveryContext {
     this.lastLookupError = null;
     this.setAddresses(next);
     for (const address of joined) address.start();
+    this.failover?.addressesChanged();
     log.log(LOG_NOTICE, `server '${this.name}' of pool '${this.poolName}': ${describeChange(this.config.host, change)}`);
     this.firstLookupDone();
   }

@@ -48,6 +48,8 @@ export class Server implements AddressOwner, DiscoveryContext, FailoverOwner {
   readonly setupRequests: readonly Buffer[];
   readonly resp3SetupRequests: readonly Buffer[];
   readonly maxReplyBytes: number;
+  /** The counters of the pool that serves the server now (a reload may hand it to another). */
+  poolStats: PoolStats;
   /** The addresses requests may go to, in the order they joined; a new array on each change. */
   addresses: readonly Address[] = [];
   /** Addresses that left the set and still have connections open. */
@@ -67,11 +69,12 @@ export class Server implements AddressOwner, DiscoveryContext, FailoverOwner {
   constructor(
     readonly config: ServerConfig,
     pool: PoolConfig,
-    readonly poolStats: PoolStats,
-    private readonly events: ServerEvents,
+    poolStats: PoolStats,
+    private events: ServerEvents,
     readonly connector: Connector,
     discovery: DiscoveryDeps,
   ) {
+    this.poolStats = poolStats;
     this.poolName = pool.name;
     this.timeout = pool.timeout;
     this.tcpKeepalive = pool.tcpKeepalive;
@@ -168,6 +171,17 @@ export class Server implements AddressOwner, DiscoveryContext, FailoverOwner {
   openAll(): void {
     this.preconnect = true;
     for (const address of this.addresses) address.openAll();
+  }
+
+  /**
+   * A reload gave the server's line, unchanged, to the new pool of the same name: its connections
+   * and its DNS state stay, its failures now count in that pool (which starts with it not ejected).
+   */
+  moveTo(poolStats: PoolStats, events: ServerEvents): void {
+    this.poolStats = poolStats;
+    this.events = events;
+    this.failureCount = 0;
+    this.ejectedUntil = 0;
   }
 
   closeAll(): void {

@@ -1,8 +1,9 @@
 // A pool at run time: its logical servers, the key -> server mapping (hash, hash_tag,
 // distribution) and twemproxy's auto-ejection of failing servers.
-import type { PoolConfig } from '../config/types.js';
+import type { PoolConfig, ServerConfig } from '../config/types.js';
 import { Server, type ServerEvents } from '../backend/server.js';
-import { createConnector } from '../backend/connector.js';
+import { createConnector, type Connector } from '../backend/connector.js';
+import type { DiscoveryDeps } from '../discovery/host-discovery.js';
 import { hashFunction, type HashFn } from '../hash/index.js';
 import { hashKey, parseHashTag, type HashTag } from '../hash/hash-tag.js';
 import { buildDispatcher, type Dispatcher } from '../distribution/index.js';
@@ -21,16 +22,27 @@ export class Pool implements ServerEvents {
   private retryTimer: NodeJS.Timeout | null = null;
   /** Looks up the servers' host names: `dns_servers`, failures remembered for `dns_cache_negative_ttl`. */
   private readonly resolver: NodeResolver;
+  private readonly discovery: DiscoveryDeps;
+  private readonly connector: Connector;
+  /** Servers a reload gave to the new pool of the same name: they are its to close. */
+  private readonly handedOver = new Set<Server>();
 
-  constructor(readonly config: PoolConfig) {
-    this.resolver = new NodeResolver({ dnsServers: config.discovery.dnsServers });
-    const discovery = {
+  /**
+   * `previous`: the running pool of the same name, when a reload changed it. Where the servers'
+   * settings are the same, each unchanged server line keeps its server (connections, addresses,
+   * DNS state) instead of starting again.
+   */
+  constructor(readonly config: PoolConfig, previous?: Pool) {
+    const from = previous !== undefined && sameServerSettings(previous.config, config) ? previous : null;
+    this.resolver = from?.resolver ?? new NodeResolver({ dnsServers: config.discovery.dnsServers });
+    this.discovery = from?.discovery ?? {
       resolver: new NegativeCache(this.resolver, config.discovery.negativeTtlSeconds * 1000, SYSTEM_CLOCK),
       clock: SYSTEM_CLOCK,
       timers: SYSTEM_TIMERS,
     };
-    const connector = createConnector(config.tls);
-    this.servers = config.servers.map((server) => new Server(server, config, this.stats, this, connector, discovery));
+    this.connector = from?.connector ?? createConnector(config.tls);
+    this.servers = config.servers.map((server) =>
+      from?.handOver(server, this) ?? new Server(server, config, this.stats, this, this.connector, this.discovery));
     this.hash = hashFunction(config.hash);
     this.hashTag = parseHashTag(config.hashTag);
     this.dispatcher = buildDispatcher(config.distribution, config.servers, this.servers.map(() => true));
@@ -73,8 +85,18 @@ export class Pool implements ServerEvents {
 
   close(): void {
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
-    for (const server of this.servers) server.closeAll();
-    this.resolver.cancel();
+    for (const server of this.servers) if (!this.handedOver.has(server)) server.closeAll();
+    // A server handed over still looks its name up through this resolver.
+    if (this.handedOver.size === 0) this.resolver.cancel();
+  }
+
+  /** The running server of this unchanged line, now `to`'s; undefined when the line is new. */
+  private handOver(line: ServerConfig, to: Pool): Server | undefined {
+    const server = this.servers.find((candidate) => !this.handedOver.has(candidate) && sameLine(candidate.config, line));
+    if (server === undefined) return undefined;
+    this.handedOver.add(server);
+    server.moveTo(to.stats, to);
+    return server;
   }
 
   /** twemproxy's server_failure: after server_failure_limit failures in a row, eject for server_retry_timeout. */
@@ -110,4 +132,25 @@ export class Pool implements ServerEvents {
     this.retryTimer = setTimeout(() => this.rebuild(), Math.min(...pending) - now + 1);
     this.retryTimer.unref();
   }
+}
+
+/**
+ * Pool keys that do not reach the servers (client side, key mapping, ejection policy): a reload
+ * that changes only these, or the server list, keeps the servers of unchanged lines. Any other
+ * key (timeout, auth, db, TLS, DNS, ...) changes every server, which then starts again.
+ */
+const KEYS_BESIDE_SERVERS = new Set<keyof PoolConfig>([
+  'line', 'listen', 'backlog', 'clientConnections', 'hash', 'hashTag', 'distribution', 'preconnect',
+  'autoEjectHosts', 'serverRetryTimeout', 'serverFailureLimit', 'maxRequestBytes', 'servers',
+]);
+
+function sameServerSettings(running: PoolConfig, reloaded: PoolConfig): boolean {
+  const serverSettings = (config: PoolConfig) =>
+    JSON.stringify(Object.entries(config).filter(([key]) => !KEYS_BESIDE_SERVERS.has(key as keyof PoolConfig)));
+  return serverSettings(running) === serverSettings(reloaded);
+}
+
+/** The same `servers:` line, wherever it is in the file. */
+function sameLine(running: ServerConfig, reloaded: ServerConfig): boolean {
+  return JSON.stringify({ ...running, line: 0 }) === JSON.stringify({ ...reloaded, line: 0 });
 }

@@ -80,8 +80,9 @@ export class Proxy {
    * Applies a reloaded config. A pool removed stops listening, and its clients are closed once
    * their replies are written; a pool added starts listening. A changed pool keeps its listening
    * socket when its address is the same: new clients get the new settings, and the clients of
-   * the old settings are closed after their replies (they reconnect). Unchanged pools, their
-   * clients and their server connections are not touched. A pool that cannot listen is logged
+   * the old settings are closed after their replies (they reconnect); its unchanged server
+   * lines keep their connections and DNS state when the servers' settings are the same (see
+   * Pool). Unchanged pools, their clients and their server connections are not touched. A pool that cannot listen is logged
    * and left out.
    */
   async reload(config: Config): Promise<void> {
@@ -95,14 +96,14 @@ export class Proxy {
       if (served !== undefined && samePool(served.pool.config, poolConfig)) {
         next.push(served);
       } else if (served !== undefined && sameSocket(served.pool.config, poolConfig)) {
-        const pool = new Pool(poolConfig);
+        const pool = new Pool(poolConfig, served.pool);
         const clients = served.listener.handOver(pool, this.handlers(pool));
         void this.retire({ pool: served.pool, clients: () => clients, listener: null }, 'changed');
         serving(pool);
         next.push({ pool, listener: served.listener });
       } else {
         if (served !== undefined) void this.retire(closingOf(served), 'changed');
-        const started = await this.startPool(poolConfig);
+        const started = await this.startPool(poolConfig, served?.pool);
         if (started !== null) next.push(started);
       }
     }
@@ -132,8 +133,8 @@ export class Proxy {
     return () => (pool.config.protocol === 'memcache' ? new MemcacheHandler(pool) : new RedisHandler(pool, info));
   }
 
-  private async startPool(config: PoolConfig): Promise<ServedPool | null> {
-    const pool = new Pool(config);
+  private async startPool(config: PoolConfig, previous?: Pool): Promise<ServedPool | null> {
+    const pool = new Pool(config, previous);
     const listener = this.newListener(pool);
     try {
       await listener.listen();

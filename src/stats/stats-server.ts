@@ -48,7 +48,12 @@ export class StatsServer {
       linger.unref();
       socket.once('close', () => clearTimeout(linger));
     };
-    const plain = setTimeout(() => answer(false), HTTP_SNIFF_MS);
+    // Bytes that came before the timer are read first (a loaded proxy may see both in one turn),
+    // and a request begun is waited for; one never finished is closed, as twemproxy closes it.
+    const plain = setTimeout(() => setImmediate(() => {
+      if (head.length === 0) answer(false);
+      else if (!answered) setTimeout(() => answered || socket.destroy(), CLOSE_AFTER_MS).unref();
+    }), HTTP_SNIFF_MS);
     socket.on('data', (chunk: Buffer) => {
       if (answered) return;
       head += chunk.toString('latin1');

@@ -1,5 +1,7 @@
 // The standing guard against parser regressions: short seeded fuzz runs (the same inputs every
 // time) of the RESP and memcached request and reply paths. `npm run fuzz` runs the same for longer, seed random.
+// The request runs stop after a number of cases (the time is only a bound), so that a loaded
+// machine runs them longer rather than less.
 import { after, before, describe, test } from 'node:test';
 import { connect } from 'node:net';
 import assert from 'node:assert/strict';
@@ -14,10 +16,10 @@ import { sleep } from '../helpers/ports.js';
 
 describe('seeded fuzzing', () => {
   test('mutated RESP requests from many connections: the proxy stays up, honest clients get every reply right', async (t) => {
-    const findings = await respRequestRun({ seed: DEFAULT_SEED, durationMs: 3000, count: 3000 });
+    const findings = await respRequestRun({ seed: DEFAULT_SEED, durationMs: 30000, count: 400 });
     const summary = findings.summary('resp requests', DEFAULT_SEED, `npm run fuzz -- --seed ${DEFAULT_SEED} --run requests`);
     t.diagnostic(summary.split('\n')[0]!);
-    assert.ok(findings.cases > 100 && findings.checked > 1000, `the run did too little: ${summary}`);
+    assert.ok(findings.cases >= 400 && findings.checked > 500, `the run did too little: ${summary}`);
     assert.equal(findings.total, 0, summary);
   });
 
@@ -30,10 +32,10 @@ describe('seeded fuzzing', () => {
   });
 
   test('mutated memcached requests from many connections: the proxy stays up, honest clients get every reply right', async (t) => {
-      const findings = await memcacheRequestRun({ seed: DEFAULT_SEED, durationMs: 3000, count: 3000 });
+      const findings = await memcacheRequestRun({ seed: DEFAULT_SEED, durationMs: 30000, count: 400 });
       const summary = findings.summary('memcache requests', DEFAULT_SEED, `npm run fuzz -- --seed ${DEFAULT_SEED} --protocol memcache --run requests`);
       t.diagnostic(summary.split('\n')[0]!);
-      assert.ok(findings.cases > 100 && findings.checked > 1000, `the run did too little: ${summary}`);
+      assert.ok(findings.cases >= 400 && findings.checked > 500, `the run did too little: ${summary}`);
       assert.equal(findings.total, 0, summary);
     });
 

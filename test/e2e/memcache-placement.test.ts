@@ -3,22 +3,10 @@
 // and looking on each memcached.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { Nutcracker } from '../helpers/nutcracker.js';
+import { placementCase, RECORDED_SERVER_COUNT, recordedServers } from '../helpers/placement-vectors.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { memcacheReplies, startMemcachedServers, type MemcachedServer } from '../helpers/memcached.js';
-
-interface PlacementCase {
-  hash: string;
-  distribution: string;
-  hash_tag: string | null;
-  keys: Record<string, string>;
-}
-
-const vectors = JSON.parse(readFileSync(new URL('../../../test/fixtures/distribution-A.json', import.meta.url), 'utf8')) as {
-  servers: string[];
-  cases: PlacementCase[];
-};
 
 const CHOSEN = [['fnv1a_64', 'ketama', null], ['md5', 'modula', null], ['murmur', 'ketama', '{}']] as const;
 
@@ -29,7 +17,7 @@ describe('memcached key placement matches twemproxy (five-server pool, weights 1
   let backends: MemcachedServer[] = [];
 
   before(async () => {
-    backends = await startMemcachedServers(vectors.servers.length);
+    backends = await startMemcachedServers(RECORDED_SERVER_COUNT);
   });
 
   after(async () => {
@@ -38,11 +26,8 @@ describe('memcached key placement matches twemproxy (five-server pool, weights 1
 
   for (const [hash, distribution, hashTag] of CHOSEN) {
     test(`${hash} + ${distribution}${hashTag === null ? '' : ` + hash_tag ${hashTag}`}`, async () => {
-      const placement = vectors.cases.find((c) => c.hash === hash && c.distribution === distribution && c.hash_tag === hashTag)!;
-      const servers = vectors.servers.map((line, i) => {
-        const [address, name] = line.split(' ');
-        return { name: name!, line: `${backends[i]!.address}:${address!.split(':')[2]} ${name}` };
-      });
+      const placement = placementCase(hash, distribution, hashTag);
+      const servers = recordedServers(backends.map((backend) => backend.address));
       const options: Record<string, string | boolean> = { redis: false, hash, distribution };
       if (hashTag !== null) options['hash_tag'] = hashTag;
       const proxy = await Nutcracker.start({ mc: { servers: servers.map((server) => server.line), options } });

@@ -2,22 +2,10 @@
 // real twemproxy, checked end to end by writing through the proxy and looking on each backend.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { Nutcracker } from '../helpers/nutcracker.js';
+import { placementCase, RECORDED_SERVER_COUNT, recordedServers } from '../helpers/placement-vectors.js';
 import { RawClient, encode } from '../helpers/raw-client.js';
 import { RedisServer, startRedisServers } from '../helpers/redis-server.js';
-
-interface PlacementCase {
-  hash: string;
-  distribution: string;
-  hash_tag: string | null;
-  keys: Record<string, string>;
-}
-
-const vectors = JSON.parse(readFileSync(new URL('../../../test/fixtures/distribution-A.json', import.meta.url), 'utf8')) as {
-  servers: string[];
-  cases: PlacementCase[];
-};
 
 const CHOSEN = [
   ['fnv1a_64', 'ketama', '{}'],
@@ -31,7 +19,7 @@ describe('key placement matches twemproxy (five-server pool, weights 1,1,2,1,3)'
   let backends: RedisServer[] = [];
 
   before(async () => {
-    backends = await startRedisServers(vectors.servers.length);
+    backends = await startRedisServers(RECORDED_SERVER_COUNT);
   });
 
   after(async () => {
@@ -40,13 +28,8 @@ describe('key placement matches twemproxy (five-server pool, weights 1,1,2,1,3)'
 
   for (const [hash, distribution, hashTag] of CHOSEN) {
     test(`${hash} + ${distribution}${hashTag === null ? '' : ` + hash_tag ${hashTag}`}`, async () => {
-      const placement = vectors.cases.find((c) => c.hash === hash && c.distribution === distribution && c.hash_tag === hashTag)!;
-      // Same names and weights as the recorded pool, on this run's ports: ketama hashes names, not addresses.
-      const servers = vectors.servers.map((line, i) => {
-        const [address, name] = line.split(' ');
-        const weight = address!.split(':')[2];
-        return { name: name!, line: `${backends[i]!.address}:${weight} ${name}` };
-      });
+      const placement = placementCase(hash, distribution, hashTag);
+      const servers = recordedServers(backends.map((backend) => backend.address));
       const options: Record<string, string> = { hash, distribution };
       if (hashTag !== null) options['hash_tag'] = hashTag;
       const proxy = await Nutcracker.start({ alpha: { servers: servers.map((server) => server.line), options } });

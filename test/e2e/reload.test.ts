@@ -8,6 +8,7 @@ import { extendedYaml, Nutcracker, type PoolSpec } from '../helpers/nutcracker.j
 import { RedisServer } from '../helpers/redis-server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { freePort, waitFor } from '../helpers/ports.js';
+import { DnsServer } from '../helpers/dns-server.js';
 
 /** Clients that each send SET and GET in turn on one connection, checking every reply, until stopped. */
 class SteadyLoad {
@@ -141,6 +142,40 @@ for (const workers of [1, 2]) {
       } finally {
         await load?.stop();
         await proxy.destroy();
+      }
+    });
+
+    it('keeps the connections and DNS state of the server lines a changed pool keeps', async () => {
+      const dns = await DnsServer.start();
+      dns.answer('kept.test', ['127.0.0.1']);
+      const pool = (other: RedisServer, extra: Record<string, string | number | boolean> = {}) => ({
+        servers: [`kept.test:${first.port}:1 kept`, `${other.address}:1 other`],
+        options: { dns_servers: [dns.address], dns_resolve_interval: 0, server_connections: 1, preconnect: true, ...extra },
+      });
+      const proxy = await Nutcracker.start({ delta: pool(second) }, [], { global: { worker_processes: workers } });
+      try {
+        await waitFor('delta preconnected', async () => (await connectionIds(first)).length === workers, 5000);
+        const kept = await connectionIds(first);
+        const lookups = dns.queries('kept.test');
+        // Were the kept server looked up again, it would get this address, where nothing listens.
+        dns.answer('kept.test', ['127.0.0.9']);
+        const delta = { ...pool(steady, { hash_tag: '{}' }), listen: `127.0.0.1:${proxy.port('delta')}` };
+        writeFileSync(proxy.confFile, extendedYaml({ worker_processes: workers }, { delta }));
+        proxy.signal('SIGHUP');
+        await waitFor('the changed line connected', async () => (await connectionIds(steady)).length >= workers, 5000);
+        await waitFor('the old line closed', async () => (await connectionIds(second)).length === 0, 8000);
+        assert.deepEqual(await connectionIds(first), kept, 'the unchanged line kept its server connections');
+        assert.equal(dns.queries('kept.test'), lookups, 'the unchanged line was not looked up again');
+        for (let i = 0; i < 2 * workers; i++) {
+          const client = await RawClient.connect(proxy.port('delta'));
+          for (const key of ['a', 'b', 'c', 'd', 'e', 'f']) {
+            assert.equal(await client.command('SET', `{${key}}:kept`, key), '+OK\r\n', `SET through the reloaded pool; log:\n${proxy.output}`);
+          }
+          client.close();
+        }
+      } finally {
+        await proxy.destroy();
+        await dns.stop();
       }
     });
   });

@@ -169,6 +169,23 @@ describe('stats port: layout', () => {
     await missing.text();
   });
 
+  it('an HTTP request whose end comes after the sniffing time is still answered over HTTP', async () => {
+    const socket = connect({ port: proxy.statsPort, host: '127.0.0.1' });
+    let text = '';
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    try {
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write('GET /routing HTTP/1.1\r\n');
+      await sleep(300); // past the 100 ms in which a plain TCP client gets the JSON
+      assert.equal(text, '', 'nothing sent while the request is not complete');
+      socket.write('Host: test\r\n\r\n');
+      await waitFor('the HTTP answer', () => text.includes('\r\n\r\n{"pools":'), 5000);
+      assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+    } finally {
+      socket.destroy();
+    }
+  });
+
   it('GET /metrics returns Prometheus text with the same figures', async () => {
     const response = await fetch(`http://127.0.0.1:${proxy.statsPort}/metrics`);
     assert.equal(response.status, 200);

@@ -114,7 +114,7 @@ describe('TLS to the servers', () => {
     } finally {
       clients.close();
     }
-    assert.match(proxy.output, /connected to server 'localhost:\d+' of pool 'byName' over TLSv1\.3/);
+    assert.match(proxy.output, /connected to server 'localhost:\d+' of pool 'byName' at [^ ]+ over TLSv1\.3/);
   });
 
   it('works with a server written as an IP when the certificate is for that IP', async () => {
@@ -155,7 +155,7 @@ describe('TLS to the servers', () => {
   it('refuses a certificate for another name, and logs why; works with tls_verify_peer false', async () => {
     await assertRefused('wrongName', /the server's certificate is not for this name \(.*Host: localhost\. is not in the cert's altnames: DNS:cache\.example\.com\).*set 'tls_server_name'/);
     assert.equal(await through('unverified', 'SET', 'tls:unverified', '1'), '+OK\r\n');
-    assert.match(proxy.output, /of pool 'unverified' over TLSv1\.3 \(certificate not verified: tls_verify_peer is false\)/);
+    assert.match(proxy.output, /of pool 'unverified' at [^ ]+ over TLSv1\.3 \(certificate not verified: tls_verify_peer is false\)/);
   });
 
   it('refuses a certificate signed by a CA it does not trust', async () => {
@@ -193,7 +193,7 @@ describe('TLS to the servers', () => {
     assert.match(killed, /^:[1-9]/);
     await waitFor('the proxy to see its connection closed', () => /server 'localhost:\d+' of pool 'byName' closed/.test(proxy.output));
     assert.equal(await through('byName', 'GET', 'tls:resume'), '$1\r\n1\r\n');
-    assert.match(proxy.output, /connected to server 'localhost:\d+' of pool 'byName' over TLSv1\.3 \(session resumed\)/);
+    assert.match(proxy.output, /connected to server 'localhost:\d+' of pool 'byName' at [^ ]+ over TLSv1\.3 \(session resumed\)/);
   });
 });
 

@@ -4,7 +4,6 @@
 // the proxy. The proxy's GET /routing shows which address took how many requests.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { get } from 'node:http';
 import { Redis as IORedis } from 'ioredis';
 import { RedisServer } from '../helpers/redis-server.js';
@@ -13,7 +12,7 @@ import { DnsServer } from '../helpers/dns-server.js';
 import { Dnsmasq } from '../helpers/dnsmasq.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { MemcachedServer, memcacheRequest } from '../helpers/memcached.js';
-import { freePort, waitFor } from '../helpers/ports.js';
+import { portFreeOn, waitFor } from '../helpers/ports.js';
 
 const IPS = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'];
 const CLIENTS = 8;
@@ -25,20 +24,6 @@ interface AddressRoute {
   healthy: boolean;
   requests: number;
   dns_last_seen_seconds: number | null;
-}
-
-/** A port free on every one of `hosts` (the addresses of one server share the port of its line). */
-async function portFreeOn(hosts: string[]): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await freePort(hosts[0]);
-    const free = await Promise.all(hosts.map((host) => new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, host, () => server.close(() => resolve(true)));
-    })));
-    if (free.every(Boolean)) return port;
-  }
-  throw new Error(`no port free on all of ${hosts.join(', ')}`);
 }
 
 function httpGet(port: number, path: string): Promise<string> {

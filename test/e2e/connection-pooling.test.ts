@@ -5,30 +5,15 @@
 // 127.0.0.2..4 behind one name that dnsmasq serves.
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { RedisServer } from '../helpers/redis-server.js';
 import { Nutcracker } from '../helpers/nutcracker.js';
 import { Dnsmasq } from '../helpers/dnsmasq.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { freePort, waitFor } from '../helpers/ports.js';
+import { portFreeOn, waitFor } from '../helpers/ports.js';
 
 const IPS = ['127.0.0.2', '127.0.0.3', '127.0.0.4'];
 const PASSWORD = 'pool-secret';
 const DB = 3;
-
-/** A port free on every one of `hosts` (the addresses of one server share the port of its line). */
-async function portFreeOn(hosts: string[]): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await freePort(hosts[0]);
-    const free = await Promise.all(hosts.map((host) => new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, host, () => server.close(() => resolve(true)));
-    })));
-    if (free.every(Boolean)) return port;
-  }
-  throw new Error(`no port free on all of ${hosts.join(', ')}`);
-}
 
 interface ClientLine {
   db: number;

@@ -5,30 +5,15 @@
 // the new primary. The failed writes and the longest stall are measured and printed.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { RedisServer } from '../helpers/redis-server.js';
 import { Nutcracker } from '../helpers/nutcracker.js';
 import { Dnsmasq } from '../helpers/dnsmasq.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { freePort, waitFor } from '../helpers/ports.js';
+import { portFreeOn, waitFor } from '../helpers/ports.js';
 
 const OLD_PRIMARY = '127.0.0.2';
 const NEW_PRIMARY = '127.0.0.3';
 const WRITERS = 4;
-
-/** A port free on every one of `hosts` (the addresses of one server share the port of its line). */
-async function portFreeOn(hosts: string[]): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await freePort(hosts[0]);
-    const free = await Promise.all(hosts.map((host) => new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, host, () => server.close(() => resolve(true)));
-    })));
-    if (free.every(Boolean)) return port;
-  }
-  throw new Error(`no port free on all of ${hosts.join(', ')}`);
-}
 
 /** Clients that each SET their own key to 1, 2, 3... one write at a time, until stopped. */
 class Writers {

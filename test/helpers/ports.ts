@@ -26,6 +26,20 @@ export function listenOnFreePort(server: Server, host: string): Promise<number> 
   });
 }
 
+/** A port free on every one of `hosts` (the addresses of one server share the port of its line). */
+export async function portFreeOn(hosts: string[]): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await freePort(hosts[0]);
+    const free = await Promise.all(hosts.map((host) => new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, host, () => server.close(() => resolve(true)));
+    })));
+    if (free.every(Boolean)) return port;
+  }
+  throw new Error(`no port free on all of ${hosts.join(', ')}`);
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -106,3 +106,18 @@ describe('primary failover', () => {
     assert.equal(clock.timerCount, 0);
   });
 });
+
+describe('replica refusals as the codecs tell them', () => {
+  it('redis: -READONLY anywhere in the buffer, not another error nor a value that says READONLY', async () => {
+    const { redisCodec } = await import('../../src/protocol/redis/codec.js');
+    const buf = Buffer.from("+OK\r\n-READONLY You can't write against a read only replica.\r\n$9\r\n-READONLY\r\n-ERR READONLY\r\n");
+    const replies: [number, number][] = [[0, 5], [5, 61], [61, 76], [76, 91]];
+    assert.deepEqual(replies.map(([start, end]) => redisCodec.isReplicaRefusal(buf, start, end)), [false, true, false, false]);
+  });
+
+  it('memcached has none', async () => {
+    const { memcacheCodec } = await import('../../src/protocol/memcache/codec.js');
+    const buf = Buffer.from('-READONLY x\r\n');
+    assert.equal(memcacheCodec.isReplicaRefusal(buf, 0, buf.length), false);
+  });
+});

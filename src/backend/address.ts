@@ -63,7 +63,6 @@ export class Address implements ConnectionContext, PoolOwner<ServerConnection> {
   /** The connections clients share, each client always on the same one. */
   private readonly pool: ConnectionPool<ServerConnection>;
   private readonly dedicated = new Set<ServerConnection>();
-  private readonly idleDedicated: ServerConnection[] = [];
   private probe: ServerConnection | null = null;
   private probeTimer: NodeJS.Timeout | null = null;
 
@@ -164,9 +163,8 @@ export class Address implements ConnectionContext, PoolOwner<ServerConnection> {
 
   /** A connection no other client uses until it is released (transactions). */
   dedicatedConnection(): ServerConnection {
-    for (let connection = this.idleDedicated.pop(); connection !== undefined; connection = this.idleDedicated.pop()) {
-      if (!connection.closed) return connection;
-    }
+    const parked = this.pool.unpark();
+    if (parked !== undefined) return parked;
     const connection = new ServerConnection(this, this.owner.setupRequests);
     this.dedicated.add(connection);
     return connection;
@@ -176,11 +174,13 @@ export class Address implements ConnectionContext, PoolOwner<ServerConnection> {
     return this.dedicated.has(connection);
   }
 
-  /** Up to `server_connections` released ones are kept; the others (and all once draining) close when answered. */
+  /**
+   * Up to `server_connections` released ones are kept (closed after connection_idle_timeout unused);
+   * the others, and all once draining, close when answered.
+   */
   releaseDedicated(connection: ServerConnection): void {
     if (connection.closed) return;
-    if (!this.draining && this.idleDedicated.length < this.pool.slotCount) this.idleDedicated.push(connection);
-    else connection.closeWhenAnswered();
+    if (this.draining || !this.pool.park(connection)) connection.closeWhenAnswered();
   }
 
   openAll(): void {
@@ -203,8 +203,6 @@ export class Address implements ConnectionContext, PoolOwner<ServerConnection> {
     this.stopProbing();
     this.probe?.destroy();
     this.pool.drain();
-    for (const connection of this.idleDedicated) connection.closeWhenAnswered();
-    this.idleDedicated.length = 0;
     if (this.isIdle()) this.owner.addressDrained(this);
   }
 

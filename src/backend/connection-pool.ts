@@ -1,5 +1,6 @@
 // The shared connections of one address: a fixed number of slots (RESP2, and RESP3 for clients
-// that said HELLO 3), each opened when first needed. `connection_warming` opens the first slots
+// that said HELLO 3), each opened when first needed, and the transaction connections given back
+// for the next transaction (parked). `connection_warming` opens the first slots
 // as soon as the address is known and keeps them open; `connection_idle_timeout` closes the
 // others once they have carried no request for that long. Time and timers are injected.
 import type { Clock, TimerHandle, Timers } from '../util/clock.js';
@@ -50,6 +51,8 @@ export class ConnectionPool<C extends PooledConnection> {
   private readonly uses: Use[][] = [[], []];
   /** Connections of slots removed by resize, still finishing their requests. */
   private readonly retired = new Set<C>();
+  /** Transaction connections given back, with when: at most `size` of them. */
+  private parked: { connection: C; since: number }[] = [];
   private timer: TimerHandle | undefined;
   private stopped = false;
 
@@ -105,6 +108,21 @@ export class ConnectionPool<C extends PooledConnection> {
     return this.size;
   }
 
+  /** Keeps a transaction connection given back for the next transaction; false when `size` are kept already. */
+  park(connection: C): boolean {
+    if (this.stopped || this.parked.length >= this.size) return false;
+    this.parked.push({ connection, since: this.clock.now() });
+    return true;
+  }
+
+  /** The transaction connection parked last that is still open, taken out of the pool. */
+  unpark(): C | undefined {
+    for (let entry = this.parked.pop(); entry !== undefined; entry = this.parked.pop()) {
+      if (!entry.connection.closed) return entry.connection;
+    }
+    return undefined;
+  }
+
   /** The slot `connection` holds and whether it is a RESP3 one; undefined when it holds none. */
   placeOf(connection: C): { slot: number; resp3: boolean } | undefined {
     for (let version = 0; version < 2; version++) {
@@ -133,6 +151,7 @@ export class ConnectionPool<C extends PooledConnection> {
   drain(): void {
     this.stop();
     for (const slots of this.slots) for (const connection of slots) connection?.closeWhenAnswered();
+    for (const { connection } of this.takeParked()) connection.closeWhenAnswered();
   }
 
   /** No more sweeps; every connection closes now (shutdown). */
@@ -140,6 +159,7 @@ export class ConnectionPool<C extends PooledConnection> {
     this.stop();
     for (const slots of this.slots) for (const connection of slots) connection?.destroy();
     for (const connection of this.retired) connection.destroy();
+    for (const { connection } of this.takeParked()) connection.destroy();
   }
 
   /** One sweep: closes the connections beyond the warm ones idle for idleTimeoutMs, reopens missing warm ones. */
@@ -147,6 +167,7 @@ export class ConnectionPool<C extends PooledConnection> {
     const now = this.clock.now();
     if (this.limits.idleTimeoutMs > 0) {
       for (let version = 0; version < 2; version++) this.closeIdle(this.slots[version]!, this.uses[version]!, now);
+      this.closeIdleParked(now);
     }
     if (this.owner.warmable) this.openWarm();
   }
@@ -168,6 +189,20 @@ export class ConnectionPool<C extends PooledConnection> {
         connection.destroy();
       }
     }
+  }
+
+  /** Parked connections are never warm: each closes once parked idleTimeoutMs with nothing in flight. */
+  private closeIdleParked(now: number): void {
+    const expired = this.parked.filter(({ connection, since }) => connection.closed || (connection.inFlight === 0 && now - since >= this.limits.idleTimeoutMs));
+    if (expired.length === 0) return;
+    this.parked = this.parked.filter((entry) => !expired.includes(entry));
+    for (const { connection } of expired) connection.destroy();
+  }
+
+  private takeParked(): { connection: C; since: number }[] {
+    const parked = this.parked;
+    this.parked = [];
+    return parked;
   }
 
   private get warmCount(): number {

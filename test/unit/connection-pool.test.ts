@@ -155,6 +155,29 @@ describe('connection pool', () => {
     assert.equal(p.empty, true, 'nothing left open');
   });
 
+  it('parks up to size transaction connections given back, hands out the last one still open, and closes them when idle', async () => {
+    const { owner, pool: p, clock } = pool({ size: 2, warm: 0, idleTimeoutMs: 1_000 });
+    p.start();
+    const [a, b, c] = [owner.open(false), owner.open(false), owner.open(false)];
+    assert.equal(p.park(a), true);
+    assert.equal(p.park(b), true);
+    assert.equal(p.park(c), false, 'no more than size');
+    b.destroy();
+    assert.equal(p.unpark(), a, 'the closed one is skipped');
+    assert.equal(p.unpark(), undefined);
+    p.park(a);
+    await clock.advance(900);
+    assert.ok(!a.closed);
+    await clock.advance(300);
+    assert.ok(a.closed, 'parked longer than the idle timeout');
+    assert.equal(p.unpark(), undefined);
+    const d = owner.open(false);
+    p.park(d);
+    p.drain();
+    assert.ok(d.closed, 'drain closes the parked ones');
+    assert.equal(p.park(owner.open(false)), false, 'a draining pool parks nothing');
+  });
+
   it('drain closes each connection once answered and stops the sweeps; closeAll closes at once', async () => {
     const { owner, pool: p, clock } = pool({ size: 2, warm: 2, idleTimeoutMs: 1_000 });
     p.start();

@@ -2,12 +2,11 @@
 // their health or (with latency routing) their shares change, so that the choice per request is
 // one modulo or one index step, never a search.
 //
-// Without latency routing the address is chosen per client (client id modulo the healthy
-// addresses): a client's requests to one server then all reach one address, in the order it sent
-// them, while clients spread evenly over the addresses. With latency routing it is chosen per
-// request from SELECTION_SLOTS slots laid out by share, so the configured split holds even for a
-// single client; each client still gets its replies in its order (the client connection orders
-// them). When no address is healthy, every address is in the table, so requests still reach one
+// The address is chosen per request (SPEC section 3), so that the spread holds even for a single
+// client and a single server connection: without latency routing in turn over the healthy
+// addresses, with it from SELECTION_SLOTS slots laid out by share. Each client still gets its
+// replies in its order (the client connection orders them), and on each address it keeps one
+// connection (its client id picks it), so its requests to one address run in its order. When no address is healthy, every address is in the table, so requests still reach one
 // and fail there (and twemproxy's ejection can count the failures).
 
 export interface Routable {
@@ -19,7 +18,7 @@ export const SELECTION_SLOTS = 1000;
 
 export class AddressTable<A extends Routable> {
   private entries: readonly A[] = [];
-  /** Per-request slots (latency routing), empty for the per-client spread. */
+  /** Per-request slots (latency routing), empty for the even spread over `entries`. */
   private slots: A[] = [];
   private cursor = 0;
 
@@ -28,12 +27,13 @@ export class AddressTable<A extends Routable> {
     const healthy = addresses.filter((address) => address.healthy);
     this.entries = healthy.length > 0 ? healthy : addresses;
     this.slots = [];
+    this.cursor = 0;
   }
 
   /**
    * Routes per request by `shares` (percent per address, in the order of `addresses`): each
    * address gets its share of SELECTION_SLOTS slots, interleaved so that consecutive requests
-   * spread out. With no share above 0 it is the per-client spread of `rebuild`.
+   * spread out. With no share above 0 it is the even spread of `rebuild`.
    */
   rebuildWeighted(addresses: readonly A[], shares: readonly number[]): void {
     this.rebuild(addresses);
@@ -50,24 +50,13 @@ export class AddressTable<A extends Routable> {
     return this.entries;
   }
 
-  /** The address for a client's next request, or undefined when the server has no address (not resolved yet). */
-  pick(clientId: number): A | undefined {
-    const slots = this.slots;
-    if (slots.length > 0) {
-      const address = slots[this.cursor]!;
-      this.cursor = this.cursor + 1 === slots.length ? 0 : this.cursor + 1;
-      return address;
-    }
-    const entries = this.entries;
-    return entries.length === 0 ? undefined : entries[clientId % entries.length];
-  }
-
-  /**
-   * The connection slot for a client on the address `pick` gave: the clients of one address
-   * spread over its connections (client id modulo the address count would use only one of them).
-   */
-  slot(clientId: number): number {
-    return this.slots.length > 0 ? clientId : Math.floor(clientId / (this.entries.length || 1));
+  /** The address for the next request, or undefined when the server has no address (not resolved yet). */
+  pick(): A | undefined {
+    const order = this.slots.length > 0 ? this.slots : this.entries;
+    if (order.length === 0) return undefined;
+    const address = order[this.cursor]!;
+    this.cursor = this.cursor + 1 >= order.length ? 0 : this.cursor + 1;
+    return address;
   }
 }
 

@@ -9,6 +9,9 @@ import type { IpFamily } from '../discovery/resolver.js';
 import { ServerConnection, type ConnectionContext, type ForwardedRequest } from './server-connection.js';
 import type { Connector, Endpoint } from './connector.js';
 import { LatencyEstimator } from './latency-estimator.js';
+import { ConnectionPool, type PoolOwner } from './connection-pool.js';
+import type { PoolingConfig } from '../config/types.js';
+import type { Clock, Timers } from '../util/clock.js';
 
 /** Counters of one address, kept on the hot path like twemproxy's. */
 export class AddressStats {
@@ -21,7 +24,10 @@ export class AddressStats {
 /** What an address needs from its logical server: what its connections need, and more. */
 export interface AddressOwner
   extends Pick<ConnectionContext, 'config' | 'stats' | 'poolStats' | 'poolName' | 'timeout' | 'tcpKeepalive' | 'codec' | 'maxReplyBytes' | 'connector'> {
-  readonly serverConnections: number;
+  /** The connection_* keys: how many connections stay warm, and when an idle one closes. */
+  readonly pooling: PoolingConfig;
+  readonly clock: Clock;
+  readonly timers: Timers;
   /** `dns_failure_threshold`: failures in a row after which the address is unhealthy. */
   readonly failureThreshold: number;
   readonly setupRequests: readonly Buffer[];
@@ -34,12 +40,19 @@ export interface AddressOwner
   addressAnswered(address: Address): void;
   /** `address` left the set and its last connection closed. */
   addressDrained(address: Address): void;
+  /** True when -READONLY replies mean a failover to follow (cache_mode, a primary name). */
+  readonly followsFailover: boolean;
+  /**
+   * `address` refused `request` with -READONLY on the shared connection `slot`; true when the
+   * request waits for the new primary, false when its client is to get the refusal.
+   */
+  replicaRefused(address: Address, slot: number, resp3: boolean, request: ForwardedRequest): boolean;
 }
 
 /** How often an unhealthy address is probed until it answers. */
 export const PROBE_INTERVAL_MS = 1000;
 
-export class Address implements ConnectionContext {
+export class Address implements ConnectionContext, PoolOwner<ServerConnection> {
   readonly addressStats = new AddressStats();
   /** Round trips of its connections and latency probes, smoothed (for latency routing and the stats). */
   readonly latency = new LatencyEstimator();
@@ -50,10 +63,9 @@ export class Address implements ConnectionContext {
   /** ms timestamp (Date.now) of the last DNS answer that contained it; 0 for a static address. */
   lastSeen = 0;
   readonly endpoint: Endpoint;
-  private readonly connections: (ServerConnection | null)[];
-  private readonly resp3Connections: (ServerConnection | null)[];
+  /** The connections clients share, each client always on the same one. */
+  private readonly pool: ConnectionPool<ServerConnection>;
   private readonly dedicated = new Set<ServerConnection>();
-  private readonly idleDedicated: ServerConnection[] = [];
   private probe: ServerConnection | null = null;
   private probeTimer: NodeJS.Timeout | null = null;
 
@@ -64,10 +76,42 @@ export class Address implements ConnectionContext {
     readonly family: IpFamily | 0,
     /** The host name as configured (for the logs; TLS checks config.host). */
     readonly host: string,
+    /** How many connections clients share: server_connections, or this address's share of them. */
+    connections: number,
   ) {
     this.endpoint = { host: ip, port, isUnix: family === 0 };
-    this.connections = new Array(owner.serverConnections).fill(null);
-    this.resp3Connections = new Array(owner.serverConnections).fill(null);
+    const { warm, idleTimeoutMs } = owner.pooling;
+    this.pool = new ConnectionPool(this, { size: connections, warm, idleTimeoutMs }, owner.clock, owner.timers);
+  }
+
+  /** Opens the warm connections (connection_warming) and starts closing idle ones. */
+  start(): void {
+    this.pool.start();
+  }
+
+  /** Changes how many connections clients share (the server's were shared again among its addresses). */
+  resize(connections: number): void {
+    this.pool.resize(connections);
+  }
+
+  /** A warm connection that closed is reopened only while the address takes traffic. */
+  get warmable(): boolean {
+    return this.healthy && !this.draining;
+  }
+
+  get followsFailover(): boolean {
+    return this.owner.followsFailover;
+  }
+
+  /** A refusal on a transaction's connection reaches its client: the transaction is the client's to retry. */
+  replicaRefused(connection: ServerConnection, request: ForwardedRequest, reply: Buffer): void {
+    const place = this.pool.placeOf(connection);
+    if (place === undefined || !this.owner.replicaRefused(this, place.slot, place.resp3, request)) request.complete(reply);
+  }
+
+  /** A new shared connection: it connects and says the set-up requests (AUTH, SELECT, HELLO 3). */
+  open(resp3: boolean): ServerConnection {
+    return new ServerConnection(this, resp3 ? this.owner.resp3SetupRequests : this.owner.setupRequests);
   }
 
   get config(): ServerConfig {
@@ -122,21 +166,13 @@ export class Address implements ConnectionContext {
    * client's requests to this address always take the same connection, so they stay in order.
    */
   connection(slot: number, resp3: boolean): ServerConnection {
-    const connections = resp3 ? this.resp3Connections : this.connections;
-    const index = slot % connections.length;
-    let connection = connections[index]!;
-    if (connection === null || connection.closed) {
-      connection = new ServerConnection(this, resp3 ? this.owner.resp3SetupRequests : this.owner.setupRequests);
-      connections[index] = connection;
-    }
-    return connection;
+    return this.pool.connection(slot, resp3);
   }
 
   /** A connection no other client uses until it is released (transactions). */
   dedicatedConnection(): ServerConnection {
-    for (let connection = this.idleDedicated.pop(); connection !== undefined; connection = this.idleDedicated.pop()) {
-      if (!connection.closed) return connection;
-    }
+    const parked = this.pool.unpark();
+    if (parked !== undefined) return parked;
     const connection = new ServerConnection(this, this.owner.setupRequests);
     this.dedicated.add(connection);
     return connection;
@@ -146,21 +182,22 @@ export class Address implements ConnectionContext {
     return this.dedicated.has(connection);
   }
 
-  /** Up to `server_connections` released ones are kept; the others (and all once draining) close when answered. */
+  /**
+   * Up to `server_connections` released ones are kept (closed after connection_idle_timeout unused);
+   * the others, and all once draining, close when answered.
+   */
   releaseDedicated(connection: ServerConnection): void {
     if (connection.closed) return;
-    if (!this.draining && this.idleDedicated.length < this.connections.length) this.idleDedicated.push(connection);
-    else connection.closeWhenAnswered();
+    if (this.draining || !this.pool.park(connection)) connection.closeWhenAnswered();
   }
 
   openAll(): void {
-    for (let slot = 0; slot < this.connections.length; slot++) this.connection(slot, false);
+    this.pool.openAll();
   }
 
   closeAll(): void {
     this.stopProbing();
-    for (const connection of this.connections) connection?.destroy();
-    for (const connection of this.resp3Connections) connection?.destroy();
+    this.pool.closeAll();
     for (const connection of this.dedicated) connection.destroy();
     this.probe?.destroy();
   }
@@ -173,20 +210,15 @@ export class Address implements ConnectionContext {
     this.draining = true;
     this.stopProbing();
     this.probe?.destroy();
-    for (const connection of this.connections) connection?.closeWhenAnswered();
-    for (const connection of this.resp3Connections) connection?.closeWhenAnswered();
-    for (const connection of this.idleDedicated) connection.closeWhenAnswered();
-    this.idleDedicated.length = 0;
+    this.pool.drain();
     if (this.isIdle()) this.owner.addressDrained(this);
   }
 
   connectionClosed(connection: ServerConnection, failure: boolean): void {
-    const slot = this.connections.indexOf(connection);
-    const resp3Slot = this.resp3Connections.indexOf(connection);
-    if (slot !== -1) this.connections[slot] = null;
-    else if (resp3Slot !== -1) this.resp3Connections[resp3Slot] = null;
-    else if (connection === this.probe) this.probe = null;
-    else this.dedicated.delete(connection);
+    if (!this.pool.forget(connection)) {
+      if (connection === this.probe) this.probe = null;
+      else this.dedicated.delete(connection);
+    }
     if (this.draining) {
       if (this.isIdle()) this.owner.addressDrained(this);
       return;
@@ -214,8 +246,7 @@ export class Address implements ConnectionContext {
   }
 
   private isIdle(): boolean {
-    return this.connections.every((c) => c === null) && this.resp3Connections.every((c) => c === null) &&
-      this.dedicated.size === 0 && this.probe === null;
+    return this.pool.empty && this.dedicated.size === 0 && this.probe === null;
   }
 
   serverAnswered(): void {

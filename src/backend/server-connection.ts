@@ -46,6 +46,10 @@ export interface ConnectionContext {
   connectionClosed(connection: ServerConnection, failure: boolean): void;
   /** Called when a reply arrives: the server works. */
   serverAnswered(): void;
+  /** cache_mode on a primary name: -READONLY replies go to replicaRefused instead of their request. */
+  readonly followsFailover?: boolean;
+  /** The server refused `request` with -READONLY (`reply`, a copy): it is a replica now. */
+  replicaRefused?(connection: ServerConnection, request: ForwardedRequest, reply: Buffer): void;
 }
 
 /** What a connection needs of a request it forwards (the proxy's Request is one). */
@@ -76,6 +80,8 @@ const fileLimitLog = new BurstLog(LOG_ERR, 'server connections that failed for t
 export class ServerConnection implements Flushable {
   flushScheduled = false;
   closed = false;
+  /** Requests sent on it so far (the pool tells idle connections by it). */
+  sent = 0;
   /** Set when the connection is to close once every request in flight is answered. */
   private closing = false;
   /** Set once the socket carries requests (connected, and the TLS handshake done): writes wait for it. */
@@ -93,6 +99,8 @@ export class ServerConnection implements Flushable {
   /** The request being timed (written with nothing ahead of it), and when (performance.now, ms). */
   private timed: ForwardedRequest | null = null;
   private timedAt = 0;
+  /** Set when -READONLY replies are to be told apart (context.followsFailover). */
+  private readonly watchesRefusals: boolean;
 
   /**
    * `setupRequests`: written first, before any request (Redis AUTH, HELLO 3, SELECT). `isProbe`:
@@ -101,6 +109,7 @@ export class ServerConnection implements Flushable {
   constructor(private readonly context: ConnectionContext, private readonly setupRequests: readonly Buffer[], readonly isProbe = false) {
     this.input = new InputBuffer(context.maxReplyBytes);
     this.scanner = context.codec.createReplyScanner();
+    this.watchesRefusals = context.followsFailover === true && !isProbe;
     this.socket = context.connector.open(context.endpoint, context.config.host);
     this.socket.setNoDelay(true);
     if (context.tcpKeepalive) this.socket.setKeepAlive(true);
@@ -117,6 +126,7 @@ export class ServerConnection implements Flushable {
   /** Queues a request; it is written with the others of this turn. */
   send(request: ForwardedRequest): void {
     const stats = this.context.stats;
+    this.sent++;
     this.outgoing.push(request.data);
     this.outgoingBytes += request.data.length;
     stats.requests++;
@@ -142,6 +152,11 @@ export class ServerConnection implements Flushable {
     this.inflight.push(request);
     stats.out_queue++;
     stats.out_queue_bytes += request.data.length;
+  }
+
+  /** Requests still waiting for their reply. */
+  get inFlight(): number {
+    return this.inflight.length;
   }
 
   flush(): void {
@@ -230,6 +245,8 @@ export class ServerConnection implements Flushable {
       if (this.oversized) {
         this.oversized = false;
         request.complete(this.replyTooLarge(end - start), true);
+      } else if (this.watchesRefusals && buf[start] === 45 /* - */ && this.context.codec.isReplicaRefusal(buf, start, end)) {
+        this.context.replicaRefused?.(this, request, Buffer.from(buf.subarray(start, end)));
       } else {
         request.complete(buf.subarray(start, end));
       }

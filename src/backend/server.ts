@@ -2,7 +2,7 @@
 // auto-ejection. It owns its addresses (an IP literal or unix socket has one; a host name has
 // those DNS gives it, followed through discovery) and picks one per client from a table.
 import { isIP } from 'node:net';
-import type { PoolConfig, ServerConfig } from '../config/types.js';
+import type { PoolConfig, PoolingConfig, ServerConfig } from '../config/types.js';
 import { ServerStats, type PoolStats } from '../stats/counters.js';
 import { ServerConnection, type ForwardedRequest } from './server-connection.js';
 import type { Codec } from '../protocol/codec.js';
@@ -19,6 +19,9 @@ import type { Socket } from 'node:net';
 import { describeChange, type Address as DiscoveredAddress, type AddressChange } from '../discovery/address-set.js';
 import { HostDiscovery, type DiscoveryContext, type DiscoveryDeps } from '../discovery/host-discovery.js';
 import type { LookupError } from '../discovery/resolver.js';
+import type { Clock, Timers } from '../util/clock.js';
+import { keepsUnion } from '../discovery/reader-endpoint.js';
+import { PrimaryFailover, type FailoverOwner } from './primary-failover.js';
 
 export interface ServerEvents {
   /** A connection of `server` failed while none of its other addresses is healthy. */
@@ -31,7 +34,7 @@ export interface RequestSink {
   send(request: ForwardedRequest): void;
 }
 
-export class Server implements AddressOwner, DiscoveryContext {
+export class Server implements AddressOwner, DiscoveryContext, FailoverOwner {
   readonly stats = new ServerStats();
   failureCount = 0;
   /** ms timestamp until which the server is ejected (0 = not ejected). */
@@ -40,7 +43,11 @@ export class Server implements AddressOwner, DiscoveryContext {
   readonly timeout: number | null;
   readonly tcpKeepalive: boolean;
   readonly codec: Codec;
-  readonly serverConnections: number;
+  /** server_connections: per address with connection_pooling, else shared by the addresses. */
+  private readonly serverConnections: number;
+  readonly pooling: PoolingConfig;
+  readonly clock: Clock;
+  readonly timers: Timers;
   readonly failureThreshold: number;
   /** Written first on every connection; the RESP3 ones also say HELLO 3. */
   readonly setupRequests: readonly Buffer[];
@@ -56,10 +63,11 @@ export class Server implements AddressOwner, DiscoveryContext {
   private readonly discovery: HostDiscovery | null = null;
   /** With latency_routing: the shares by latency that lay out the table, and the probes (also for tcp pools); null otherwise. */
   private readonly latencyRouting: LatencyRouting | null;
+  /** cache_mode on a primary name (not a reader endpoint) of a redis pool: follows the name through failovers. */
+  private readonly failover: PrimaryFailover | null = null;
   private readonly unresolved: RequestSink;
   private lastLookupError: string | null = null;
   private preconnect = false;
-  private dedicatedTurn = 0;
   private firstLookupDone: () => void = () => undefined;
   /** Settled once the server has addresses or its first lookup failed. */
   readonly firstLookup: Promise<void>;
@@ -81,6 +89,9 @@ export class Server implements AddressOwner, DiscoveryContext {
     this.resp3SetupRequests = this.codec.setupRequests({ redisAuth: pool.redisAuth, redisDb: pool.redisDb, resp3: true });
     this.maxReplyBytes = pool.maxReplyBytes;
     this.serverConnections = pool.serverConnections;
+    this.pooling = pool.pooling;
+    this.clock = discovery.clock;
+    this.timers = discovery.timers;
     this.failureThreshold = pool.discovery.failureThreshold;
     this.unresolved = new UnresolvedServer(this);
     this.latencyRouting = pool.latency.routing || pool.protocol === 'tcp'
@@ -89,10 +100,15 @@ export class Server implements AddressOwner, DiscoveryContext {
       : null;
     const literal = config.isUnix ? 0 : isIP(config.host);
     if (config.isUnix || literal !== 0) {
-      this.setAddresses([new Address(this, config.host, config.port, literal === 0 ? 0 : (literal as 4 | 6), config.host)]);
+      const address = new Address(this, config.host, config.port, literal === 0 ? 0 : (literal as 4 | 6), config.host, this.serverConnections);
+      this.setAddresses([address]);
+      address.start();
       this.firstLookup = Promise.resolve();
     } else {
       this.discovery = new HostDiscovery(config.host, config.port, pool.discovery, discovery, this);
+      if (pool.discovery.cacheMode && pool.protocol === 'redis' && !keepsUnion(config.host, pool.discovery)) {
+        this.failover = new PrimaryFailover(this, discovery.timers);
+      }
       this.firstLookup = new Promise((resolve) => (this.firstLookupDone = resolve));
     }
   }
@@ -140,8 +156,8 @@ export class Server implements AddressOwner, DiscoveryContext {
    * A raw connection for a tcp pool's client, to the address the routing gives (chosen once per
    * client connection); null when the server has no address yet.
    */
-  openTunnel(clientId: number): Socket | null {
-    const address = this.table.pick(clientId);
+  openTunnel(): Socket | null {
+    const address = this.table.pick();
     return address === undefined ? null : openTunnel(address);
   }
 
@@ -152,14 +168,15 @@ export class Server implements AddressOwner, DiscoveryContext {
   }
 
   /**
-   * The connection for a client. A client's requests take one address (chosen per client among
-   * the healthy ones) and one of its `server_connections`, so its pipelined requests reach the
-   * server in the order it sent them, while clients spread over addresses and connections.
+   * The connection for a client's next request: an address chosen per request among the healthy
+   * ones (in turn, or by latency share), then the client's one connection of that address (its
+   * id picks it), so its pipelined requests to an address reach it in the order it sent them.
    * Clients that said HELLO 3 have connections of their own that speak RESP3 to the server.
    */
   connection(clientId: number, resp3 = false): RequestSink {
-    const address = this.table.pick(clientId);
-    return address === undefined ? this.unresolved : address.connection(this.table.slot(clientId), resp3);
+    if (this.failover !== null && this.failover.holding) return this.failover.sinkFor(clientId, resp3);
+    const address = this.table.pick();
+    return address === undefined ? this.unresolved : address.connection(clientId, resp3);
   }
 
   /**
@@ -167,7 +184,7 @@ export class Server implements AddressOwner, DiscoveryContext {
    * live on the server connection, so they must not be shared. It speaks RESP2 when handed out.
    */
   dedicatedConnection(): RequestSink {
-    const address = this.table.pick(this.dedicatedTurn++);
+    const address = this.table.pick();
     return address === undefined ? this.unresolved : address.dedicatedConnection();
   }
 
@@ -202,6 +219,7 @@ export class Server implements AddressOwner, DiscoveryContext {
   closeAll(): void {
     this.discovery?.stop();
     this.latencyRouting?.stop();
+    this.failover?.abort(this.codec.serverErrorReply('Connection closed by the proxy'));
     for (const address of this.addresses) address.closeAll();
     for (const address of this.draining) address.closeAll();
   }
@@ -224,6 +242,34 @@ export class Server implements AddressOwner, DiscoveryContext {
 
   addressDrained(address: Address): void {
     this.draining.delete(address);
+    this.failover?.addressDrained();
+  }
+
+  get followsFailover(): boolean {
+    return this.failover !== null;
+  }
+
+  replicaRefused(address: Address, slot: number, resp3: boolean, request: ForwardedRequest): boolean {
+    return this.failover!.refused(slot, resp3, request, address.label);
+  }
+
+  resolveNow(): void {
+    this.discovery?.resolveNow();
+  }
+
+  /** A request that waited during a failover, sent as the client (or connection slot) `key` sends now. */
+  resend(key: number, resp3: boolean, request: ForwardedRequest): void {
+    const address = this.table.pick();
+    if (address === undefined) this.unresolved.send(request);
+    else address.connection(key, resp3).send(request);
+  }
+
+  get settling(): boolean {
+    return this.draining.size > 0;
+  }
+
+  report(level: 'notice' | 'warn', message: string): void {
+    log.log(level === 'notice' ? LOG_NOTICE : LOG_WARN, `server '${this.name}' of pool '${this.poolName}' ('${this.config.host}'): ${message}`);
   }
 
   isHealthy(discovered: DiscoveredAddress): boolean {
@@ -232,7 +278,10 @@ export class Server implements AddressOwner, DiscoveryContext {
 
   addressesChanged(change: AddressChange): void {
     const known = new Map(this.addresses.map((address) => [address.ip, address]));
-    const next = change.addresses.map((discovered) => known.get(discovered.ip) ?? this.addressJoined(discovered));
+    const count = change.addresses.length;
+    const joined: Address[] = [];
+    const next = change.addresses.map((discovered, index) => known.get(discovered.ip) ??
+      this.addressJoined(discovered, this.connectionsOf(index, count), joined));
     for (const left of change.left) {
       const address = known.get(left.ip);
       if (address === undefined) continue;
@@ -241,6 +290,8 @@ export class Server implements AddressOwner, DiscoveryContext {
     }
     this.lastLookupError = null;
     this.setAddresses(next);
+    for (const address of joined) address.start();
+    this.failover?.addressesChanged();
     log.log(LOG_NOTICE, `server '${this.name}' of pool '${this.poolName}': ${describeChange(this.config.host, change)}`);
     this.firstLookupDone();
   }
@@ -252,14 +303,27 @@ export class Server implements AddressOwner, DiscoveryContext {
     this.firstLookupDone();
   }
 
-  private addressJoined(discovered: DiscoveredAddress): Address {
-    const address = new Address(this, discovered.ip, discovered.port, discovered.family, discovered.host);
+  private addressJoined(discovered: DiscoveredAddress, connections: number, joined: Address[]): Address {
+    const address = new Address(this, discovered.ip, discovered.port, discovered.family, discovered.host, connections);
     if (this.preconnect) address.openAll();
+    joined.push(address);
     return address;
+  }
+
+  /**
+   * How many connections the address at `index` of `count` has: server_connections with
+   * connection_pooling; otherwise the server's server_connections shared among its addresses,
+   * as twemproxy's are among one, and at least one each, so that every address can be reached.
+   */
+  private connectionsOf(index: number, count: number): number {
+    const total = this.serverConnections;
+    if (this.pooling.perAddress || count <= 1) return total;
+    return Math.max(1, Math.floor(total / count) + (index < total % count ? 1 : 0));
   }
 
   private setAddresses(addresses: readonly Address[]): void {
     this.addresses = addresses;
+    addresses.forEach((address, index) => address.resize(this.connectionsOf(index, addresses.length)));
     if (this.latencyRouting !== null) this.latencyRouting.setAddresses(addresses);
     else this.table.rebuild(addresses);
   }

@@ -6,12 +6,12 @@ import { DISCOVERY_DEFAULTS, type DiscoveryConfig, type DynamicEndpoint } from '
 import type { Section } from './section.js';
 
 export const DISCOVERY_POOL_KEYS: readonly string[] = [
-  'dns_resolve_interval', 'dns_failure_threshold', 'dns_cache_negative_ttl', 'dns_expiration_minutes', 'dynamic_endpoint', 'dns_servers',
+  'dns_resolve_interval', 'dns_failure_threshold', 'dns_cache_negative_ttl', 'dns_expiration_minutes', 'dynamic_endpoint', 'dns_servers', 'cache_mode',
 ];
 
 const SECONDS = { min: 0, unit: 'seconds' };
 
-/** `latencyRouting` as read with the latency keys; cache_mode is not built: refused in extensions.ts, so false here. */
+/** `latencyRouting` as read with the latency keys. */
 export function readDiscovery(section: Section, latencyRouting: boolean): DiscoveryConfig {
   return {
     resolveIntervalSeconds: section.int('dns_resolve_interval', DISCOVERY_DEFAULTS.resolveIntervalSeconds, SECONDS),
@@ -20,7 +20,7 @@ export function readDiscovery(section: Section, latencyRouting: boolean): Discov
     expirationMinutes: readExpirationMinutes(section),
     dynamicEndpoint: readDynamicEndpoint(section),
     latencyRouting,
-    cacheMode: false,
+    cacheMode: section.bool('cache_mode', false),
     dnsServers: readNameservers(section, 'dns_servers') ?? [],
   };
 }

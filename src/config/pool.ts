@@ -1,9 +1,9 @@
 // One pool's options: twemproxy 0.5's keys with its defaults and rules, plus this project's keys.
 import { isMap } from 'yaml';
-import { checkUnbuiltExtensions, UNBUILT_POOL_KEYS } from './extensions.js';
 import { DISCOVERY_POOL_KEYS, readDiscovery } from './discovery-keys.js';
 import { ListenError, parseListen } from './listen.js';
 import type { Section } from './section.js';
+import { POOLING_POOL_KEYS, readPooling } from './pooling.js';
 import { parseServerLine, ServerLineError, sortServers } from './server-line.js';
 import { readTls, TLS_POOL_KEYS } from './tls.js';
 import { LATENCY_POOL_KEYS, readLatency } from './latency-keys.js';
@@ -19,8 +19,8 @@ const TWEMPROXY_POOL_KEYS = [
 ] as const;
 
 export const POOL_KEYS: readonly string[] = [
-  ...TWEMPROXY_POOL_KEYS, 'protocol', 'max_request_bytes', 'max_reply_bytes', ...TLS_POOL_KEYS, ...DISCOVERY_POOL_KEYS, ...LATENCY_POOL_KEYS,
-  ...UNBUILT_POOL_KEYS,
+  ...TWEMPROXY_POOL_KEYS, 'protocol', 'max_request_bytes', 'max_reply_bytes', ...TLS_POOL_KEYS, ...DISCOVERY_POOL_KEYS,
+  ...LATENCY_POOL_KEYS, ...POOLING_POOL_KEYS,
 ];
 
 /** Keys that only mean something under `global:`, to say so when one is written in a pool. */
@@ -38,7 +38,6 @@ const REPLY_BYTES = { min: 1024, max: 2 ** 31 - 1, unit: 'bytes' };
 export function parsePool(section: Section, name: string): PoolConfig | null {
   section.reportUnknownKeys(POOL_KEYS, (key) =>
     GLOBAL_ONLY_KEYS.includes(key) ? "belongs under 'global:' (extended layout), not in a pool" : null);
-  checkUnbuiltExtensions(section);
   const listen = readListen(section);
   const servers = readServers(section);
   const protocol = readProtocol(section);
@@ -48,6 +47,7 @@ export function parsePool(section: Section, name: string): PoolConfig | null {
   if (protocol === 'tcp') checkTcpPool(section, servers);
   warnOfDatabasePort(section, listen);
   const latency = readLatency(section);
+  const serverConnections = section.int('server_connections', 1, { min: 1, unit: 'connections' });
   const pool: Omit<PoolConfig, 'listen' | 'servers'> = {
     name,
     line: section.line,
@@ -63,7 +63,7 @@ export function parsePool(section: Section, name: string): PoolConfig | null {
     protocol,
     redisAuth,
     redisDb: section.int('redis_db', 0, { min: 0 }),
-    serverConnections: section.int('server_connections', 1, { min: 1, unit: 'connections' }),
+    serverConnections,
     autoEjectHosts: section.bool('auto_eject_hosts', false),
     serverRetryTimeout: section.int('server_retry_timeout', 30000, MILLISECONDS),
     serverFailureLimit: section.int('server_failure_limit', 2, { min: 0, unit: 'failures' }),
@@ -72,6 +72,7 @@ export function parsePool(section: Section, name: string): PoolConfig | null {
     tls,
     discovery: readDiscovery(section, latency.routing),
     latency,
+    pooling: readPooling(section, serverConnections),
   };
   return listen && servers ? { ...pool, listen, servers } : null;
 }

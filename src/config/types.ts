@@ -65,6 +65,8 @@ export interface PoolConfig {
   maxReplyBytes: number;
   /** The dns_* keys and dynamic_endpoint; dnsServers is the pool's, else the global one. */
   discovery: DiscoveryConfig;
+  /** The connection_* keys. */
+  pooling: PoolingConfig;
   /** Sorted as twemproxy sorts them (by name: shorter first, then bytewise). */
   servers: ServerConfig[];
   /** latency_routing and the zone keys: how a server's addresses share its requests. */
@@ -97,6 +99,16 @@ export interface TlsConfig {
   key: Buffer | null;
   /** The name for SNI and the certificate check (tls_server_name); null for each server's host. */
   serverName: string | null;
+}
+
+/** How many server connections an address keeps, and for how long. */
+export interface PoolingConfig {
+  /** `connection_pooling`: server_connections per address; false: per server, shared by its addresses (twemproxy's). */
+  perAddress: boolean;
+  /** `connection_warming`: connections opened per address as soon as it is known, and kept open. */
+  warm: number;
+  /** `connection_idle_timeout` in ms: a connection beyond the warm ones unused this long closes; 0 = never. */
+  idleTimeoutMs: number;
 }
 
 export interface GlobalConfig {

@@ -49,6 +49,11 @@ export class HostDiscovery {
     this.scheduler.addressFailed();
   }
 
+  /** Looks the name up again now (or as soon as the minimum gap between lookups allows). */
+  resolveNow(): void {
+    this.scheduler.resolveNow();
+  }
+
   /** Milliseconds since the last answer that contained `ip`, or undefined when it is not in the set. */
   sinceSeenMs(ip: string): number | undefined {
     const seen = this.set.lastSeen(ip);

@@ -35,6 +35,8 @@ export class ResolveScheduler {
   private running = false;
   private lastStart = -Infinity;
   private stopped = false;
+  /** Set when a lookup was asked for while one was in flight: another follows it (its answer may predate the ask). */
+  private again = false;
 
   constructor(
     private readonly lookup: () => Promise<LookupOutcome>,
@@ -50,7 +52,17 @@ export class ResolveScheduler {
 
   /** In cache_mode an address failed: look again now, or as soon as the minimum gap allows. */
   addressFailed(): void {
-    if (!this.policy.cacheMode || this.policy.intervalMs === 0 || this.stopped || this.running) return;
+    if (!this.policy.cacheMode || this.policy.intervalMs === 0 || this.running) return;
+    this.resolveNow();
+  }
+
+  /** Looks again now, or as soon as the minimum gap allows; after the lookup in flight when there is one. */
+  resolveNow(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
     const now = this.clock.now();
     const at = Math.max(now, this.lastStart + MIN_LOOKUP_GAP_MS);
     if (at < this.dueAt) this.schedule(at - now);
@@ -67,6 +79,11 @@ export class ResolveScheduler {
     const outcome = await this.lookup().catch((): LookupOutcome => ({ ok: false }));
     this.running = false;
     if (this.stopped) return;
+    if (this.again) {
+      this.again = false;
+      this.schedule(MIN_LOOKUP_GAP_MS);
+      return;
+    }
     const delay = nextLookupDelay(outcome, this.policy);
     if (delay !== undefined) this.schedule(delay);
   }

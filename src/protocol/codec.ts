@@ -50,6 +50,11 @@ export interface Codec {
   setupRequests(options: SetupOptions): Buffer[];
   /** True when a server's reply is an error (a refused set-up request is logged). */
   isErrorReply(reply: Buffer): boolean;
+  /**
+   * True when the reply in buf[start, end) says the server is a replica that refuses writes
+   * (Redis `-READONLY`, after a failover made the old primary a replica).
+   */
+  isReplicaRefusal(buf: Buffer, start: number, end: number): boolean;
   /** The reply a client gets when its request's server failed (`reason`: "Connection refused"). */
   serverErrorReply(reason: string): Buffer;
   /** A cheap request every server answers, to check that it works and measure its latency. */

@@ -134,6 +134,24 @@ describe('nutcracker -t (test configuration)', () => {
     assert.doesNotMatch(result.stderr, /syntax is ok/);
   });
 
+  it('checks the connection keys and cache_mode: the good ones pass, each bad one is named with its line and how to fix it', async () => {
+    const good = join(dir, 'pooling-good.yml');
+    writeFileSync(good, ['alpha:', '  listen: 127.0.0.1:22121', '  redis: true', '  cache_mode: true', '  server_connections: 4',
+      '  connection_pooling: true', '  connection_warming: 2', '  connection_idle_timeout: 60', '  servers:', '   - cache.example.com:6379:1', ''].join('\n'));
+    const accepted = await runNutcracker(['-t', '-c', good]);
+    assert.equal(accepted.code, 0, accepted.stderr);
+    const bad = join(dir, 'pooling-bad.yml');
+    writeFileSync(bad, ['alpha:', '  listen: 127.0.0.1:22121', '  redis: true', '  cache_mode: yes', '  server_connections: 2',
+      '  connection_warming: 3', '  connection_idle_timeout: 60', '  servers:', '   - cache.example.com:6379:1', ''].join('\n'));
+    const refused = await runNutcracker(['-t', '-c', bad]);
+    assert.notEqual(refused.code, 0);
+    const problems = refused.stderr.split('\n').filter((line) => line.startsWith(`${bad}:`));
+    assert.equal(problems.length, 3, refused.stderr);
+    assert.match(problems[0]!, new RegExp(`^${bad}:4:.*cache_mode.*must be true or false`));
+    assert.match(problems[1]!, new RegExp(`^${bad}:6:.*connection_warming.*more than server_connections \\(2\\)`));
+    assert.match(problems[2]!, new RegExp(`^${bad}:7:.*connection_idle_timeout.*add 'connection_pooling: true'`));
+  });
+
   it('checks every DNS discovery key: the good ones pass, each bad one is named with its line', async () => {
     const good = join(dir, 'dns-good.yml');
     writeFileSync(good, ['global:', '  dns_servers: [10.0.0.2, "10.0.0.3:5353"]', 'pools:', '  alpha:', '    listen: 127.0.0.1:22121',

@@ -272,7 +272,7 @@ describe('a memcached pool over TLS', () => {
 });
 
 describe('the conf/nutcracker.tls.yml example', () => {
-  it('works as written against TLS redis-servers (their addresses, and tls_ca_file for the test CA, filled in)', async () => {
+  it('works as written against TLS redis-servers (their addresses, and tls_ca_file for the test CA, filled in), its warm connections open before the first request', async () => {
     const ca = await TestCa.create();
     const shards: RedisServer[] = [];
     let proxy: Nutcracker | null = null;
@@ -291,6 +291,11 @@ describe('the conf/nutcracker.tls.yml example', () => {
         .replace(/^(\s+- )\S+:6379:1/gm, (_line, dash: string) => `${dash}localhost:${shards[shard++]!.port}:1`);
       assert.equal(shard, 2, 'the example has two servers');
       proxy = await Nutcracker.startConfig(yaml, { 'secure-cache': port });
+      const warm = Number(/connection_warming: (\d+)/.exec(example)![1]);
+      for (const server of shards) {
+        await waitFor(`${warm} warm TLS connections on ${server.port}`, async () =>
+          Number(/connected_clients:(\d+)/.exec(await server.command('INFO', 'clients'))![1]) - 1 === warm);
+      }
       const client = await RawClient.connect(port);
       try {
         assert.equal(await client.command('AUTH', password), '+OK\r\n');

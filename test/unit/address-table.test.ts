@@ -9,11 +9,11 @@ interface Fake {
 
 const addresses = (...names: string[]): Fake[] => names.map((name) => ({ name, healthy: true }));
 
-/** How many of `clients` consecutive client ids each address gets. */
-function spread(table: AddressTable<Fake>, clients: number): Map<string, number> {
+/** How many of `requests` requests in a row each address gets. */
+function spread(table: AddressTable<Fake>, requests: number): Map<string, number> {
   const counts = new Map<string, number>();
-  for (let id = 0; id < clients; id++) {
-    const name = table.pick(id)!.name;
+  for (let i = 0; i < requests; i++) {
+    const name = table.pick()!.name;
     counts.set(name, (counts.get(name) ?? 0) + 1);
   }
   return counts;
@@ -22,24 +22,16 @@ function spread(table: AddressTable<Fake>, clients: number): Map<string, number>
 describe('address table', () => {
   it('has nothing to pick before the server has an address', () => {
     const table = new AddressTable<Fake>();
-    assert.equal(table.pick(7), undefined);
+    assert.equal(table.pick(), undefined);
     table.rebuild([]);
-    assert.equal(table.pick(7), undefined);
+    assert.equal(table.pick(), undefined);
   });
 
-  it('spreads clients evenly over the addresses, each client always on the same one', () => {
+  it('spreads requests evenly over the addresses, in turn (one client alone reaches them all)', () => {
     const table = new AddressTable<Fake>();
     table.rebuild(addresses('a', 'b', 'c'));
     assert.deepEqual([...spread(table, 300).values()], [100, 100, 100]);
-    assert.equal(table.pick(41), table.pick(41));
-  });
-
-  it('spreads the clients of one address over its connections', () => {
-    const table = new AddressTable<Fake>();
-    table.rebuild(addresses('a', 'b', 'c'));
-    const slots = new Set<number>();
-    for (let id = 0; id < 12; id++) if (table.pick(id)!.name === 'a') slots.add(table.slot(id) % 4);
-    assert.deepEqual([...slots].sort(), [0, 1, 2, 3]);
+    assert.deepEqual([table.pick()!.name, table.pick()!.name, table.pick()!.name], ['a', 'b', 'c']);
   });
 
   it('leaves out unhealthy addresses once rebuilt, and takes them back', () => {
@@ -77,7 +69,7 @@ describe('address table, per request by share', () => {
     table.rebuildWeighted(all, [50, 10, 10, 10, 10, 10]);
     const counts = new Map<string, number>();
     for (let i = 0; i < 1000; i++) {
-      const name = table.pick(7)!.name;
+      const name = table.pick()!.name;
       counts.set(name, (counts.get(name) ?? 0) + 1);
     }
     assert.deepEqual(Object.fromEntries(counts), { a: 500, b: 100, c: 100, d: 100, e: 100, f: 100 });
@@ -86,7 +78,7 @@ describe('address table, per request by share', () => {
   it('interleaves the slots: any 100 requests in a row hold each share to within 2%', () => {
     const table = new AddressTable<Fake>();
     table.rebuildWeighted(addresses('a', 'b', 'c'), [80, 10, 10]);
-    const picks = Array.from({ length: 2000 }, () => table.pick(1)!.name);
+    const picks = Array.from({ length: 2000 }, () => table.pick()!.name);
     for (let start = 0; start + 100 <= picks.length; start += 7) {
       const window = picks.slice(start, start + 100);
       const a = window.filter((name) => name === 'a').length;
@@ -106,22 +98,15 @@ describe('address table, per request by share', () => {
     const all = addresses('a', 'b', 'c');
     table.rebuildWeighted(all, [100, 0, 0]);
     assert.deepEqual(table.routed.map((a) => a.name), ['a']);
-    for (let i = 0; i < 50; i++) assert.equal(table.pick(i)!.name, 'a');
+    for (let i = 0; i < 50; i++) assert.equal(table.pick()!.name, 'a');
   });
 
-  it('with no share at all (no healthy address) falls back to every address, per client', () => {
+  it('with no share at all (no healthy address) falls back to every address, in turn', () => {
     const table = new AddressTable<Fake>();
     const all = addresses('a', 'b');
     for (const address of all) address.healthy = false;
     table.rebuildWeighted(all, [0, 0]);
     assert.equal(table.routed.length, 2);
-    assert.equal(table.pick(3), table.pick(3));
-  });
-
-  it('spreads one client over the connections of each address', () => {
-    const table = new AddressTable<Fake>();
-    table.rebuildWeighted(addresses('a', 'b'), [50, 50]);
-    assert.equal(table.slot(5), 5);
-    assert.equal(table.slot(6), 6);
+    assert.deepEqual([...spread(table, 10).values()], [5, 5]);
   });
 });

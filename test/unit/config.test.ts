@@ -75,6 +75,7 @@ describe('classic layout', () => {
         resolveIntervalSeconds: 30, failureThreshold: 3, negativeTtlSeconds: 30, expirationMinutes: 5,
         dynamicEndpoint: 'auto', latencyRouting: false, cacheMode: false, dnsServers: [],
       },
+      pooling: { perAddress: false, warm: 0, idleTimeoutMs: 0 },
       servers: [{ host: '127.0.0.1', port: 6379, weight: 1, name: '127.0.0.1:6379', pname: '127.0.0.1:6379:1', isUnix: false, line: 5 }],
       tls: null,
       latency: { routing: false, latencyWeight: 80, zoneAware: false, zoneWeight: 25, zoneLatencyThresholdMicros: 50000 },
@@ -395,39 +396,6 @@ describe('reuseport', () => {
   });
 });
 
-describe('keys whose behaviour is not built yet', () => {
-  const defaults = [
-    'cache_mode: false', 'connection_pooling: false', 'connection_warming: 0',
-    'connection_idle_timeout: 300',
-  ];
-
-  it('accepts each at its default value', () => {
-    assert.equal(onlyPool(alpha(...defaults)).name, 'alpha');
-  });
-
-  it('refuses each value that asks for the behaviour, naming the key', () => {
-    const asking = [
-      'cache_mode: true', 'connection_pooling: true', 'connection_warming: 2',
-      'connection_idle_timeout: 60',
-    ];
-    for (const option of asking) {
-      const key = option.split(':')[0]!;
-      assertOneProblem(alpha(option), 4, key, new RegExp(`key '${key}' in pool 'alpha' is not supported yet by this version`));
-    }
-  });
-
-  it('says how to keep the default', () => {
-    assertOneProblem(alpha('cache_mode: true'), 4, 'cache_mode', /remove it or set it to its default, false$/);
-    assertOneProblem(alpha('connection_warming: 2'), 4, 'connection_warming', /set it to its default, 0$/);
-  });
-
-  it('checks types and ranges before anything else', () => {
-    assertOneProblem(alpha('connection_warming: -1'), 4, 'connection_warming', /must be a whole number/);
-    assertOneProblem(alpha('cache_mode: on'), 4, 'cache_mode', /must be true or false, not 'on'/);
-  });
-
-});
-
 describe('protocol: tcp', () => {
   const tcpPool = (...lines: string[]): string => alpha(...lines).replace('redis: true', 'protocol: tcp');
 
@@ -505,6 +473,37 @@ describe('DNS discovery keys', () => {
     assertOneProblem(alpha('dns_expiration_minutes: soon'), 4, 'dns_expiration_minutes', /not 'soon'/);
     assertOneProblem(alpha('dynamic_endpoint: yes'), 4, 'dynamic_endpoint', /must be auto, true or false, not 'yes'/);
     assertOneProblem(alpha('dns_servers:', '  - nope'), 5, 'dns_servers', /invalid nameserver 'nope'/);
+  });
+});
+
+describe('connection keys', () => {
+  it('reads connection_pooling, connection_warming and connection_idle_timeout (seconds, as ms)', () => {
+    const pool = onlyPool(alpha('server_connections: 4', 'connection_pooling: true', 'connection_warming: 2', 'connection_idle_timeout: 60'));
+    assert.deepEqual(pool.pooling, { perAddress: true, warm: 2, idleTimeoutMs: 60_000 });
+    assert.deepEqual(onlyPool(alpha('connection_pooling: true')).pooling, { perAddress: true, warm: 0, idleTimeoutMs: 300_000 });
+    assert.equal(onlyPool(alpha('connection_pooling: true', 'connection_idle_timeout: 0')).pooling.idleTimeoutMs, 0);
+    assert.deepEqual(onlyPool(alpha('connection_warming: 1')).pooling, { perAddress: false, warm: 1, idleTimeoutMs: 0 });
+  });
+
+  it('refuses more warm connections than server_connections, saying how to fix it', () => {
+    assertOneProblem(alpha('server_connections: 2', 'connection_warming: 3'), 5, 'connection_warming',
+      /is 3, more than server_connections \(2\): .*lower connection_warming or raise server_connections/);
+  });
+
+  it('refuses connection_idle_timeout without connection_pooling, which it would not change', () => {
+    assertOneProblem(alpha('connection_idle_timeout: 60'), 4, 'connection_idle_timeout',
+      /has no effect without 'connection_pooling: true'.*add 'connection_pooling: true' to the pool, or remove the key/);
+  });
+
+  it('checks types and ranges', () => {
+    assertOneProblem(alpha('connection_pooling: yes'), 4, 'connection_pooling', /must be true or false, not 'yes'/);
+    assertOneProblem(alpha('connection_warming: -1'), 4, 'connection_warming', /whole number of connections >= 0/);
+    assertOneProblem(alpha('connection_pooling: true', 'connection_idle_timeout: 1m'), 5, 'connection_idle_timeout', /whole number of seconds >= 0/);
+  });
+
+  it('reads cache_mode into the discovery settings', () => {
+    assert.equal(onlyPool(alpha('cache_mode: true')).discovery.cacheMode, true);
+    assertOneProblem(alpha('cache_mode: 1'), 4, 'cache_mode', /must be true or false, not '1'/);
   });
 });
 

@@ -153,6 +153,35 @@ describe('resolve scheduler', () => {
     scheduler.stop();
   });
 
+  it('resolveNow looks up at once (1 s after the last lookup at the earliest), and again after a lookup in flight', async () => {
+    const clock = new FakeClock();
+    let finish: (outcome: LookupOutcome) => void = () => undefined;
+    const starts: number[] = [];
+    const scheduler = new ResolveScheduler(() => {
+      starts.push(clock.now());
+      return new Promise((resolve) => (finish = resolve));
+    }, policy({ intervalMs: 30_000 }), clock, clock);
+    scheduler.start();
+    await clock.advance(500);
+    scheduler.resolveNow();
+    await clock.advance(5_000);
+    assert.deepEqual(starts, [0], 'the first lookup is still in flight');
+    finish(ok(30));
+    await clock.advance(999);
+    assert.deepEqual(starts, [0], 'at least 1 s after the last start');
+    await clock.advance(1);
+    assert.deepEqual(starts, [0, 6_500], 'a new lookup right after the one in flight, whose answer may predate the ask');
+    finish(ok(30));
+    await clock.advance(10_000);
+    scheduler.resolveNow();
+    await clock.advance(0);
+    assert.deepEqual(starts, [0, 6_500, 16_500], 'idle: at once');
+    finish(ok(30));
+    await clock.advance(30_000);
+    assert.deepEqual(starts, [0, 6_500, 16_500, 46_500], 'then the interval');
+    scheduler.stop();
+  });
+
   it('stop cancels the timer, and a lookup in flight schedules nothing', async () => {
     const clock = new FakeClock();
     let finish: (outcome: LookupOutcome) => void = () => undefined;

@@ -7,6 +7,8 @@ export const memcacheCodec: Codec = {
   // memcached's ASCII protocol has no authentication or database to select.
   setupRequests: () => [],
   isErrorReply: (reply) => isServerOrClientError(reply) || reply.equals(ERROR_LINE),
+  // memcached has no replicas that refuse writes.
+  isReplicaRefusal: () => false,
   serverErrorReply: (reason) => Buffer.from(`SERVER_ERROR ${reason.replace(/[\r\n]+/g, ' ')}\r\n`),
   probeRequest: Buffer.from('version\r\n'),
 };

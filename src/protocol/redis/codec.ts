@@ -3,6 +3,9 @@ import type { Codec } from '../codec.js';
 import { ReplyScanner } from './reply-parser.js';
 import { encodeCommand, errorReply } from './resp.js';
 
+/** What a replica answers a write: `-READONLY You can't write against a read only replica.` */
+const READONLY = Buffer.from('-READONLY ');
+
 export const redisCodec: Codec = {
   createReplyScanner: () => new ReplyScanner(),
   setupRequests({ redisAuth, redisDb, resp3 }) {
@@ -14,6 +17,7 @@ export const redisCodec: Codec = {
     return requests;
   },
   isErrorReply: (reply) => reply[0] === 45 /* - */,
+  isReplicaRefusal: (buf, start, end) => end - start > READONLY.length && buf.compare(READONLY, 0, READONLY.length, start, start + READONLY.length) === 0,
   serverErrorReply: (reason) => errorReply(`ERR ${reason}`),
   probeRequest: encodeCommand('PING'),
 };

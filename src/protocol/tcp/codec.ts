@@ -10,6 +10,7 @@ export const tcpCodec: Codec = {
   },
   setupRequests: () => [],
   isErrorReply: () => false,
+  isReplicaRefusal: () => false,
   // A tcp client whose server fails is closed: there is no error message it would understand.
   serverErrorReply: () => Buffer.alloc(0),
   probeRequest: Buffer.alloc(0),

@@ -58,6 +58,17 @@ export class AddressTable<A extends Routable> {
     this.cursor = this.cursor + 1 >= order.length ? 0 : this.cursor + 1;
     return address;
   }
+
+  /**
+   * The address for a tcp client's connect attempt `turn` (its id plus the attempts it made):
+   * without shares the addresses by turn, so that a client whose connect failed tries the next one
+   * whatever other clients picked meanwhile; with shares, as `pick`.
+   */
+  pickFor(turn: number): A | undefined {
+    if (this.slots.length > 0) return this.pick();
+    const entries = this.entries;
+    return entries.length === 0 ? undefined : entries[turn % entries.length];
+  }
 }
 
 /** Whole slot counts in proportion to `shares`, adding up to `total` (largest remainders first). */

@@ -156,8 +156,8 @@ export class Server implements AddressOwner, DiscoveryContext, FailoverOwner {
    * A raw connection for a tcp pool's client, to the address the routing gives (chosen once per
    * client connection); null when the server has no address yet.
    */
-  openTunnel(): Socket | null {
-    const address = this.table.pick();
+  openTunnel(turn: number): Socket | null {
+    const address = this.table.pickFor(turn);
     return address === undefined ? null : openTunnel(address);
   }
 

@@ -12,7 +12,10 @@ import { logInfo } from '../log/logger.js';
 
 const MAX_CONNECT_ATTEMPTS = 3;
 
+let nextRelayId = 1;
+
 export class TcpRelay implements ServedClient {
+  private readonly id = nextRelayId++;
   private backend: Socket | null = null;
   private attempts = 0;
   private closed = false;
@@ -45,9 +48,7 @@ export class TcpRelay implements ServedClient {
 
   private connect(): void {
     const server = this.pool.servers[0]!;
-    // Each pick is the routing's next address, so a retry goes to another one.
-    const backend = server.openTunnel();
-    this.attempts++;
+    const backend = server.openTunnel(this.id + this.attempts++);
     if (backend === null) {
       this.pool.stats.forward_error++;
       logInfo(`pool '${this.pool.name}': no address for client ${this.client.remoteAddress}: ${server.unresolvedReason ?? 'none'}; closing it`);

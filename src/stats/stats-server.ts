@@ -5,7 +5,7 @@ import type { StatsSnapshot } from './report.js';
 import { logInfo } from '../log/logger.js';
 
 /** How long a new connection may take to show it speaks HTTP before it gets the plain JSON. */
-const HTTP_SNIFF_MS = 100;
+const HTTP_SNIFF_MS = 250;
 const MAX_HTTP_HEAD = 8192;
 /** How long an answered connection may stay open waiting for the client to close its side. */
 const CLOSE_AFTER_MS = 5000;

@@ -176,7 +176,7 @@ describe('stats port: layout', () => {
     try {
       await new Promise((resolve) => socket.once('connect', resolve));
       socket.write('GET /routing HTTP/1.1\r\n');
-      await sleep(300); // past the 100 ms in which a plain TCP client gets the JSON
+      await sleep(600); // past the 250 ms in which a plain TCP client gets the JSON
       assert.equal(text, '', 'nothing sent while the request is not complete');
       socket.write('Host: test\r\n\r\n');
       await waitFor('the HTTP answer', () => text.includes('\r\n\r\n{"pools":'), 5000);

@@ -34,6 +34,13 @@ describe('address table', () => {
     assert.deepEqual([table.pick()!.name, table.pick()!.name, table.pick()!.name], ['a', 'b', 'c']);
   });
 
+  it('gives a tcp client\'s connect attempts the addresses by turn, whatever was picked meanwhile', () => {
+    const table = new AddressTable<Fake>();
+    table.rebuild(addresses('a', 'b', 'c'));
+    table.pick();
+    assert.deepEqual([4, 5, 6].map((turn) => table.pickFor(turn)!.name), ['b', 'c', 'a']);
+  });
+
   it('leaves out unhealthy addresses once rebuilt, and takes them back', () => {
     const set = addresses('a', 'b', 'c');
     const table = new AddressTable<Fake>();

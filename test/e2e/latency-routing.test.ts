@@ -50,10 +50,20 @@ async function redisReplica(): Promise<Replica> {
 
 async function memcachedReplica(): Promise<Replica> {
   const server = await MemcachedServer.start();
+  const stats = async (): Promise<string> => {
+    const client = await RawClient.connect(server.port);
+    try {
+      client.write('stats\r\n');
+      await client.until(() => client.data.endsWith('END\r\n'), 5000);
+      return client.data;
+    } finally {
+      client.close();
+    }
+  };
   return {
     port: server.port,
     resetCounts: async () => void (await server.request('stats reset\r\n')),
-    gets: async () => Number(/STAT cmd_get (\d+)/.exec((await server.request('stats\r\n')).join(''))?.[1] ?? 0),
+    gets: async () => Number(/STAT cmd_get (\d+)/.exec(await stats())?.[1] ?? 0),
     destroy: () => server.stop(),
   };
 }

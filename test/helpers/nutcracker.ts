@@ -152,8 +152,25 @@ export function readStats(port: number): Promise<Record<string, unknown>> {
   });
 }
 
-/** The body of an HTTP GET of `path` on 127.0.0.1:`port` (the stats port's /routing and /metrics). */
-export function httpGet(port: number, path: string): Promise<string> {
+/** Tries of httpGet: the stats port answers a client that says nothing for 100 ms with the plain JSON. */
+const HTTP_GET_TRIES = 5;
+
+/**
+ * The body of an HTTP GET of `path` on 127.0.0.1:`port` (the stats port's /routing and /metrics).
+ * A test process busy with its own load can be slower than the stats port's 100 ms to send its
+ * request, and then gets the plain JSON instead: that answer is not the one asked for, so it asks again.
+ */
+export async function httpGet(port: number, path: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await httpGetOnce(port, path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'HPE_INVALID_CONSTANT' || attempt === HTTP_GET_TRIES) throw err;
+    }
+  }
+}
+
+function httpGetOnce(port: number, path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     get({ host: '127.0.0.1', port, path }, (response) => {
       let body = '';

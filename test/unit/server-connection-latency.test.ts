@@ -80,8 +80,9 @@ describe('server connection latency samples', () => {
       for (const ping of pipeline) connection.send(ping);
       await waitFor('the pipeline\'s replies', () => pipeline.every((ping) => ping.reply !== null), 5000);
       assert.equal(latency.samples, 1, 'only the head of the pipeline is timed');
-      // The eighth reply came 8 x DELAY_MS after it was written; the estimate is one round trip.
-      assert.ok(latency.micros >= DELAY_MS * 1000 && latency.micros < 2 * DELAY_MS * 1000, `estimate ${latency.micros} us`);
+      // The eighth reply came 8 x DELAY_MS after it was written; the estimate is one round trip
+      // (with room for a loaded machine's late timers).
+      assert.ok(latency.micros >= DELAY_MS * 1000 && latency.micros < 4 * DELAY_MS * 1000, `estimate ${latency.micros} us`);
     } finally {
       connection.destroy();
     }

@@ -42,10 +42,11 @@ export interface AddressOwner
   /** True when -READONLY replies mean a failover to follow (cache_mode, a primary name). */
   readonly followsFailover: boolean;
   /**
-   * `address` refused `request` with -READONLY on the shared connection `slot`; true when the
-   * request waits for the new primary, false when its client is to get the refusal.
+   * `address` refused `request` with -READONLY on the shared connection `slot` (`refused`), or
+   * answered it after refusing an earlier one there; true when the request waits for the new
+   * primary, false when its client is to get the reply.
    */
-  replicaRefused(address: Address, slot: number, resp3: boolean, request: ForwardedRequest): boolean;
+  replicaReplied(address: Address, slot: number, resp3: boolean, request: ForwardedRequest, refused: boolean): boolean;
 }
 
 /** How often an unhealthy address is probed until it answers. */
@@ -101,9 +102,9 @@ export class Address implements ConnectionContext, PoolOwner<ServerConnection> {
   }
 
   /** A refusal on a transaction's connection reaches its client: the transaction is the client's to retry. */
-  replicaRefused(connection: ServerConnection, request: ForwardedRequest, reply: Buffer): void {
+  replicaReplied(connection: ServerConnection, request: ForwardedRequest, reply: Buffer, refused: boolean): void {
     const place = this.pool.placeOf(connection);
-    if (place === undefined || !this.owner.replicaRefused(this, place.slot, place.resp3, request)) request.complete(reply);
+    if (place === undefined || !this.owner.replicaReplied(this, place.slot, place.resp3, request, refused)) request.complete(reply);
   }
 
   /** A new shared connection: it connects and says the set-up requests (AUTH, SELECT, HELLO 3). */

@@ -43,10 +43,13 @@ export interface ConnectionContext {
   connectionClosed(connection: ServerConnection, failure: boolean): void;
   /** Called when a reply arrives: the server works. */
   serverAnswered(): void;
-  /** cache_mode on a primary name: -READONLY replies go to replicaRefused instead of their request. */
+  /** cache_mode on a primary name: -READONLY replies, and the ones after them, go to replicaReplied instead of their request. */
   readonly followsFailover: boolean;
-  /** The server refused `request` with -READONLY (`reply`, a copy): it is a replica now. */
-  replicaRefused(connection: ServerConnection, request: ForwardedRequest, reply: Buffer): void;
+  /**
+   * `reply` (a copy) to `request` came from a server that refused a request of this connection
+   * with -READONLY (a replica now): `refused` when it is that refusal, false for a later reply.
+   */
+  replicaReplied(connection: ServerConnection, request: ForwardedRequest, reply: Buffer, refused: boolean): void;
 }
 
 /** What a connection needs of a request it forwards (the proxy's Request is one). */
@@ -95,6 +98,8 @@ export class ServerConnection implements Flushable {
   private timer: NodeJS.Timeout | null = null;
   /** Set when -READONLY replies are to be told apart (context.followsFailover). */
   private readonly watchesRefusals: boolean;
+  /** Set once the server refused a request with -READONLY: the later replies follow the refusal. */
+  private refusedOnce = false;
 
   /**
    * `setupRequests`: written first, before any request (Redis AUTH, HELLO 3, SELECT). `isProbe`:
@@ -233,8 +238,11 @@ export class ServerConnection implements Flushable {
       if (this.oversized) {
         this.oversized = false;
         request.complete(this.replyTooLarge(end - start), true);
-      } else if (this.watchesRefusals && buf[start] === 45 /* - */ && this.context.codec.isReplicaRefusal(buf, start, end)) {
-        this.context.replicaRefused(this, request, Buffer.from(buf.subarray(start, end)));
+      } else if (this.watchesRefusals && (this.refusedOnce || (buf[start] === 45 /* - */ && this.context.codec.isReplicaRefusal(buf, start, end)))) {
+        // A read after a refused write, answered by the replica, must not overtake that write.
+        const refused = !this.refusedOnce || (buf[start] === 45 && this.context.codec.isReplicaRefusal(buf, start, end));
+        this.refusedOnce = true;
+        this.context.replicaReplied(this, request, Buffer.from(buf.subarray(start, end)), refused);
       } else {
         request.complete(buf.subarray(start, end));
       }

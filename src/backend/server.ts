@@ -214,8 +214,8 @@ export class Server implements AddressOwner, DiscoveryContext, FailoverOwner {
     return this.failover !== null;
   }
 
-  replicaRefused(address: Address, slot: number, resp3: boolean, request: ForwardedRequest): boolean {
-    return this.failover!.refused(slot, resp3, request, address.label);
+  replicaReplied(address: Address, slot: number, resp3: boolean, request: ForwardedRequest, refused: boolean): boolean {
+    return this.failover!.replied(slot, resp3, request, address.label, refused);
   }
 
   resolveNow(): void {

@@ -33,9 +33,9 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** A redis-server; with `tls`, on a TLS port only. */
-export async function startRedisServer(tls?: RedisTls): Promise<RedisServer> {
-  const server = await RedisServer.start({ tls });
+/** A redis-server (on `at`, or 127.0.0.1 and a free port); with `tls`, on a TLS port only. */
+export async function startRedisServer(tls?: RedisTls, at?: { host: string; port: number }): Promise<RedisServer> {
+  const server = await RedisServer.start({ tls, ...at });
   redisServers.add(server);
   return server;
 }

@@ -3,7 +3,8 @@ import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { poolsYaml } from '../test/helpers/nutcracker.js';
-import { freePort } from '../test/helpers/ports.js';
+import { freePort, portFreeOn } from '../test/helpers/ports.js';
+import { DnsServer } from '../test/helpers/dns-server.js';
 import type { RedisTls } from '../test/helpers/redis-server.js';
 import { TestCa } from '../test/helpers/tls-certs.js';
 import { startMemcachedServer, startProxy, startRedisServer, stopChild, stopMemcachedServer, stopRedisServer } from './processes.js';
@@ -19,6 +20,12 @@ export interface PoolShape {
    * Only this proxy is measured: redis-benchmark straight at the server and twemproxy speak no TLS here.
    */
   tls?: true;
+  /**
+   * Latency routing: the pool's one server is a DNS name (served by the test DNS server) that
+   * resolves to this many redis-servers on 127.0.0.2.. (one port); `shards` and `servers` are ignored.
+   * Only this proxy is measured: twemproxy takes one address of a name.
+   */
+  latencyReplicas?: number;
 }
 
 /** A started backend server. */
@@ -57,30 +64,41 @@ export async function startTopology(shape: PoolShape, proxyCommands: readonly Pr
   const shards: Shard[] = [];
   const children: ChildProcess[] = [];
   let ca: TestCa | null = null;
+  let dns: DnsServer | null = null;
   const stop = async () => {
     await Promise.all(children.map(stopChild));
     await Promise.all(shards.map((shard) => shard.stop()));
     ca?.destroy();
+    await dns?.stop();
   };
   try {
     ca = shape.tls ? await TestCa.create() : null;
     const tls: RedisTls | null = ca === null ? null : { ca: ca.cert, server: await ca.issue('redis', { ips: ['127.0.0.1'] }), authClients: false };
-    for (let i = 0; i < shape.shards; i++) shards.push(await startShard(shape, tls));
-    const servers = serverLines(shape, shards);
+    let servers: string[];
+    let routing = {};
+    if (shape.latencyReplicas === undefined) {
+      for (let i = 0; i < shape.shards; i++) shards.push(await startShard(shape, tls));
+      servers = serverLines(shape, shards);
+    } else {
+      dns = await DnsServer.start();
+      servers = [await startReplicas(shape.latencyReplicas, dns, shards)];
+      routing = { latency_routing: true, dns_servers: [dns.address] };
+    }
+    const onlyThisProxy = tls !== null || shape.latencyReplicas !== undefined;
     const proxies: ProxyTarget[] = [];
-    for (const { name, command } of proxyCommands.filter((proxy) => tls === null || proxy.name === 'nutcracker')) {
+    for (const { name, command } of proxyCommands.filter((proxy) => !onlyThisProxy || proxy.name === 'nutcracker')) {
       const port = await freePort();
       const configFile = join(dir, `${name}.yml`);
       const options = {
         hash: 'fnv1a_64', distribution: 'ketama', redis: shape.protocol !== 'memcache',
-        ...(tls === null ? {} : { tls_enabled: true, tls_ca_file: tls.ca }),
+        ...(tls === null ? {} : { tls_enabled: true, tls_ca_file: tls.ca }), ...routing,
       };
       writeFileSync(configFile, poolsYaml({ bench: { listen: `127.0.0.1:${port}`, servers, options } }));
       const child = await startProxy(command, configFile, port, join(dir, `${name}.log`));
       children.push(child);
       proxies.push({ name, port, pid: child.pid! });
     }
-    const direct = shape.shards === 1 && shape.servers === 1 && tls === null ? { name: 'direct' as const, port: shards[0]!.port } : null;
+    const direct = shape.shards === 1 && shape.servers === 1 && !onlyThisProxy ? { name: 'direct' as const, port: shards[0]!.port } : null;
     return { direct, proxies, stop };
   } catch (err) {
     await stop();
@@ -101,6 +119,18 @@ async function startShard(shape: PoolShape, tls: RedisTls | null): Promise<Shard
   }
   const server = await startRedisServer(tls ?? undefined);
   return { port: server.port, stop: () => stopRedisServer(server) };
+}
+
+/** `count` redis-servers on 127.0.0.2.. and one port, which `dns` gives for one name; returns the server line. */
+async function startReplicas(count: number, dns: DnsServer, shards: Shard[]): Promise<string> {
+  const ips = Array.from({ length: count }, (_, i) => `127.0.0.${i + 2}`);
+  const port = await portFreeOn(ips);
+  for (const host of ips) {
+    const server = await startRedisServer(undefined, { host, port });
+    shards.push({ port, stop: () => stopRedisServer(server) });
+  }
+  dns.answer('replicas.bench', ips);
+  return `replicas.bench:${port}:1 replicas`;
 }
 
 /** Distinct names ("s0", "s1", ...) so that many lines may share one server's address. */

@@ -19,6 +19,9 @@ command -v ps >/dev/null 2>&1 || missing+=(procps)
 [ -x /usr/sbin/dnsmasq ] || missing+=(dnsmasq-base)
 # The TLS tests make their CA and certificates with the openssl command (not in a minimal Debian).
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# The tcp pool tests relay real MariaDB servers (mariadb-install-db, mariadbd) driven by the mariadb client.
+command -v mariadbd >/dev/null 2>&1 || missing+=(mariadb-server)
+command -v mariadb >/dev/null 2>&1 || missing+=(mariadb-client)
 [ "${#missing[@]}" -eq 0 ] && exit 0
 
 packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')

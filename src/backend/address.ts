@@ -6,11 +6,12 @@ import type { Codec } from '../protocol/codec.js';
 import type { PoolStats, ServerStats } from '../stats/counters.js';
 import { LOG_NOTICE, log } from '../log/logger.js';
 import type { IpFamily } from '../discovery/resolver.js';
-import { ServerConnection, type ConnectionContext, type ForwardedRequest } from './server-connection.js';
+import { ServerConnection, type ConnectionContext, type FailoverReplies, type ForwardedRequest } from './server-connection.js';
 import type { Connector, Endpoint } from './connector.js';
 import { ConnectionPool, type PoolOwner } from './connection-pool.js';
 import type { PoolingConfig } from '../config/types.js';
 import type { Clock, Timers } from '../util/clock.js';
+import { LatencyEstimator } from './latency-estimator.js';
 
 /** Counters of one address, kept on the hot path like twemproxy's. */
 export class AddressStats {
@@ -52,8 +53,10 @@ export interface AddressOwner
 /** How often an unhealthy address is probed until it answers. */
 export const PROBE_INTERVAL_MS = 1000;
 
-export class Address implements ConnectionContext, PoolOwner<ServerConnection> {
+export class Address implements ConnectionContext, PoolOwner<ServerConnection>, FailoverReplies {
   readonly addressStats = new AddressStats();
+  /** Round trips of its connections and latency probes, smoothed (for latency routing and the stats). */
+  readonly latency = new LatencyEstimator();
   failureCount = 0;
   healthy = true;
   /** Set once the address left the set: its connections close as their replies come in. */
@@ -97,8 +100,8 @@ export class Address implements ConnectionContext, PoolOwner<ServerConnection> {
     return this.healthy && !this.draining;
   }
 
-  get followsFailover(): boolean {
-    return this.owner.followsFailover;
+  get failoverReplies(): FailoverReplies | null {
+    return this.owner.followsFailover ? this : null;
   }
 
   /** A refusal on a transaction's connection reaches its client: the transaction is the client's to retry. */
@@ -146,6 +149,11 @@ export class Address implements ConnectionContext, PoolOwner<ServerConnection> {
 
   get maxReplyBytes(): number {
     return this.owner.maxReplyBytes;
+  }
+
+  /** The smoothed latency in microseconds, or null before the first sample. */
+  get latencyMicros(): number | null {
+    return this.latency.measured ? this.latency.micros : null;
   }
 
   /** `ip:port` (`[ip]:port` for IPv6, the path for a unix socket), as the logs and the stats show it. */
@@ -225,6 +233,19 @@ export class Address implements ConnectionContext, PoolOwner<ServerConnection> {
     this.owner.addressFailed(this);
   }
 
+  /** A latency probe failed: one more failure in a row (the address may turn unhealthy), not charged to the logical server. */
+  latencyProbeFailed(): void {
+    this.addressStats.failures++;
+    this.failureCount++;
+    if (this.healthy && !this.draining && this.failureCount >= this.owner.failureThreshold) this.becomeUnhealthy();
+  }
+
+  /** A tcp pool's tunnel to this address failed: as a connection failure. */
+  tunnelFailed(): void {
+    this.latencyProbeFailed();
+    if (!this.draining) this.owner.addressFailed(this);
+  }
+
   private isIdle(): boolean {
     return this.pool.empty && this.dedicated.size === 0 && this.probe === null;
   }
@@ -239,7 +260,8 @@ export class Address implements ConnectionContext, PoolOwner<ServerConnection> {
     this.healthy = false;
     log.log(LOG_NOTICE, `address ${this.label} of server '${this.config.name}' of pool '${this.poolName}' is unhealthy ` +
       `after ${this.failureCount} failures in a row: it takes no traffic while another address is healthy, and is probed until it answers`);
-    this.scheduleProbe();
+    // A tcp pool has no request to probe with: its server's probes (tcp-probe.ts) bring it back.
+    if (this.codec.probeRequest.length > 0) this.scheduleProbe();
     this.owner.healthChanged(this);
   }
 

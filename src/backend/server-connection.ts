@@ -11,6 +11,7 @@ import { LOG_ERR, LOG_INFO, LOG_WARN, log, logError } from '../log/logger.js';
 import { BurstLog } from '../log/burst-log.js';
 import type { ServerConfig } from '../config/types.js';
 import type { Connector, Endpoint } from './connector.js';
+import type { LatencyEstimator } from './latency-estimator.js';
 
 /** The per-address counters a connection keeps. */
 export interface AddressCounters {
@@ -39,14 +40,20 @@ export interface ConnectionContext {
   readonly codec: Codec;
   /** Largest reply accepted, in bytes: a larger one is scanned and dropped, and its request fails. */
   readonly maxReplyBytes: number;
+  /** Takes the round trips this connection times (see latency-estimator.ts for which). */
+  readonly latency: LatencyEstimator;
   /** Called once when the connection is gone; `failure` is false only for a deliberate close. */
   connectionClosed(connection: ServerConnection, failure: boolean): void;
   /** Called when a reply arrives: the server works. */
   serverAnswered(): void;
-  /** cache_mode on a primary name: -READONLY replies, and the ones after them, go to replicaReplied instead of their request. */
-  readonly followsFailover: boolean;
+  /** cache_mode on a primary name: where -READONLY replies, and the ones after them, go instead of their request; null otherwise. */
+  readonly failoverReplies: FailoverReplies | null;
+}
+
+/** Takes the replies of a server that turned replica (a failover) instead of their requests. */
+export interface FailoverReplies {
   /**
-   * `reply` (a copy) to `request` came from a server that refused a request of this connection
+   * `reply` (a copy) to `request` came from a server that refused a request of `connection`
    * with -READONLY (a replica now): `refused` when it is that refusal, false for a later reply.
    */
   replicaReplied(connection: ServerConnection, request: ForwardedRequest, reply: Buffer, refused: boolean): void;
@@ -96,10 +103,13 @@ export class ServerConnection implements Flushable {
   /** Set while the reply under way is beyond max_reply_bytes: its bytes are dropped as they are scanned. */
   private oversized = false;
   private timer: NodeJS.Timeout | null = null;
-  /** Set when -READONLY replies are to be told apart (context.followsFailover). */
-  private readonly watchesRefusals: boolean;
+  /** Where -READONLY replies go (context.failoverReplies), null when they are told apart from no other. */
+  private readonly failoverReplies: FailoverReplies | null;
   /** Set once the server refused a request with -READONLY: the later replies follow the refusal. */
   private refusedOnce = false;
+  /** The request being timed (written with nothing ahead of it), and when (performance.now, ms). */
+  private timed: ForwardedRequest | null = null;
+  private timedAt = 0;
 
   /**
    * `setupRequests`: written first, before any request (Redis AUTH, HELLO 3, SELECT). `isProbe`:
@@ -108,7 +118,7 @@ export class ServerConnection implements Flushable {
   constructor(private readonly context: ConnectionContext, private readonly setupRequests: readonly Buffer[], readonly isProbe = false) {
     this.input = new InputBuffer(context.maxReplyBytes);
     this.scanner = context.codec.createReplyScanner();
-    this.watchesRefusals = context.followsFailover && !isProbe;
+    this.failoverReplies = isProbe ? null : context.failoverReplies;
     this.socket = context.connector.open(context.endpoint, context.config.host);
     this.socket.setNoDelay(true);
     if (context.tcpKeepalive) this.socket.setKeepAlive(true);
@@ -142,6 +152,11 @@ export class ServerConnection implements Flushable {
     if (this.context.timeout !== null) {
       request.deadline = Date.now() + this.context.timeout;
       if (this.timer === null) this.armTimer(this.context.timeout);
+    }
+    // Timed only with nothing ahead of it: a round trip of the server, not a wait in a pipeline.
+    if (this.timed === null && this.ready && this.inflight.length === 0) {
+      this.timed = request;
+      this.timedAt = performance.now();
     }
     this.inflight.push(request);
     stats.out_queue++;
@@ -229,6 +244,7 @@ export class ServerConnection implements Flushable {
         return -1;
       }
       const request = this.inflight.shift()!;
+      if (request === this.timed) this.timedReplyRead();
       stats.responses++;
       this.context.addressStats.responses++;
       stats.response_bytes += end - start;
@@ -238,11 +254,11 @@ export class ServerConnection implements Flushable {
       if (this.oversized) {
         this.oversized = false;
         request.complete(this.replyTooLarge(end - start), true);
-      } else if (this.watchesRefusals && (this.refusedOnce || (buf[start] === 45 /* - */ && this.context.codec.isReplicaRefusal(buf, start, end)))) {
+      } else if (this.failoverReplies !== null && (this.refusedOnce || (buf[start] === 45 /* - */ && this.context.codec.isReplicaRefusal(buf, start, end)))) {
         // A read after a refused write, answered by the replica, must not overtake that write.
         const refused = !this.refusedOnce || (buf[start] === 45 && this.context.codec.isReplicaRefusal(buf, start, end));
         this.refusedOnce = true;
-        this.context.replicaReplied(this, request, Buffer.from(buf.subarray(start, end)), refused);
+        this.failoverReplies.replicaReplied(this, request, Buffer.from(buf.subarray(start, end)), refused);
       } else {
         request.complete(buf.subarray(start, end));
       }
@@ -283,6 +299,11 @@ export class ServerConnection implements Flushable {
       `of pool '${this.context.poolName}': ask for less at once (e.g. LRANGE or SCAN in pages) or raise max_reply_bytes`);
   }
 
+  private timedReplyRead(): void {
+    this.context.latency.record((performance.now() - this.timedAt) * 1000);
+    this.timed = null;
+  }
+
   private armTimer(delay: number): void {
     this.timer = setTimeout(() => this.checkTimeout(), Math.max(1, delay));
   }
@@ -315,6 +336,9 @@ export class ServerConnection implements Flushable {
     this.outgoing = [];
     this.input.release();
     const failed = this.inflight.drain();
+    // A failure counts as slow, with or without a request being timed (a refused connect too).
+    if (kind !== CloseKind.Deliberate) this.context.latency.recordFailure(this.timed === null ? 0 : (performance.now() - this.timedAt) * 1000);
+    this.timed = null;
     if (failed.length > 0 || kind !== CloseKind.Deliberate) {
       const line = `server '${this.context.config.name}' of pool '${this.context.poolName}' closed: ${reason} (${failed.length} requests in flight, address ${this.context.label})`;
       if (atFileLimit) fileLimitLog.write(line);

@@ -11,6 +11,11 @@ import type { Connector } from './connector.js';
 import { LOG_NOTICE, LOG_WARN, log } from '../log/logger.js';
 import { Address, type AddressOwner } from './address.js';
 import { AddressTable } from './address-table.js';
+import { LatencyRouting, type AddressRouting } from './latency-routing.js';
+import { LatencyProbe } from './latency-probe.js';
+import { TcpProbe } from './tcp-probe.js';
+import { openTunnel } from './tunnel.js';
+import type { Socket } from 'node:net';
 import { describeChange, type Address as DiscoveredAddress, type AddressChange } from '../discovery/address-set.js';
 import { HostDiscovery, type DiscoveryContext, type DiscoveryDeps } from '../discovery/host-discovery.js';
 import type { LookupError } from '../discovery/resolver.js';
@@ -58,6 +63,8 @@ export class Server implements AddressOwner, DiscoveryContext, FailoverOwner {
   private readonly discovery: HostDiscovery | null = null;
   /** cache_mode on a primary name (not a reader endpoint) of a redis pool: follows the name through failovers. */
   private readonly failover: PrimaryFailover | null = null;
+  /** With latency_routing: the shares by latency that lay out the table, and the probes (also for tcp pools); null otherwise. */
+  private readonly latencyRouting: LatencyRouting | null;
   private readonly unresolved: RequestSink;
   private lastLookupError: string | null = null;
   private preconnect = false;
@@ -88,6 +95,10 @@ export class Server implements AddressOwner, DiscoveryContext, FailoverOwner {
     this.timers = discovery.timers;
     this.failureThreshold = pool.discovery.failureThreshold;
     this.unresolved = new UnresolvedServer(this);
+    this.latencyRouting = pool.latency.routing || pool.protocol === 'tcp'
+      ? new LatencyRouting(config.name, pool.name, pool.latency.routing ? pool.latency : null, this.table,
+        pool.protocol === 'tcp' ? (address) => new TcpProbe(address) : (address) => new LatencyProbe(address))
+      : null;
     const literal = config.isUnix ? 0 : isIP(config.host);
     if (config.isUnix || literal !== 0) {
       const address = new Address(this, config.host, config.port, literal === 0 ? 0 : (literal as 4 | 6), config.host, this.serverConnections);
@@ -130,9 +141,31 @@ export class Server implements AddressOwner, DiscoveryContext, FailoverOwner {
     return ms === undefined ? undefined : Math.round(ms / 100) / 10;
   }
 
-  /** Starts following the host name through DNS (nothing to do for an IP literal or a socket). */
+  /** How `address` takes part in the routing now: its share of the requests, and its zone. */
+  routingOf(address: Address): AddressRouting {
+    if (this.latencyRouting?.weighted === true) return this.latencyRouting.routingOf(address);
+    const routed = this.table.routed;
+    return { share: routed.includes(address) ? 100 / routed.length : 0, zone: null, fastest: false };
+  }
+
+  /** True with latency_routing: shares by latency, chosen per request. */
+  get routesByLatency(): boolean {
+    return this.latencyRouting?.weighted === true;
+  }
+
+  /**
+   * A raw connection for a tcp pool's client, to the address the routing gives (chosen once per
+   * client connection); null when the server has no address yet.
+   */
+  openTunnel(clientId: number): Socket | null {
+    const address = this.table.pick(clientId);
+    return address === undefined ? null : openTunnel(address);
+  }
+
+  /** Starts following the host name through DNS (nothing to do for an IP literal or a socket), and the latency probes. */
   startDiscovery(): void {
     this.discovery?.start();
+    this.latencyRouting?.start();
   }
 
   /**
@@ -187,18 +220,21 @@ export class Server implements AddressOwner, DiscoveryContext, FailoverOwner {
   closeAll(): void {
     this.discovery?.stop();
     this.failover?.abort(this.codec.serverErrorReply('Connection closed by the proxy'));
+    this.latencyRouting?.stop();
     for (const address of this.addresses) address.closeAll();
     for (const address of this.draining) address.closeAll();
   }
 
   addressFailed(address: Address): void {
     this.discovery?.addressFailed();
+    this.latencyRouting?.update();
     // One failing address does not count against the server while another one is healthy.
     if (!this.addresses.some((other) => other !== address && other.healthy)) this.events.serverFailed(this);
   }
 
   healthChanged(): void {
-    this.table.rebuild(this.addresses);
+    if (this.latencyRouting !== null) this.latencyRouting.update();
+    else this.table.rebuild(this.addresses);
   }
 
   addressAnswered(): void {
@@ -289,7 +325,8 @@ export class Server implements AddressOwner, DiscoveryContext, FailoverOwner {
   private setAddresses(addresses: readonly Address[]): void {
     this.addresses = addresses;
     addresses.forEach((address, index) => address.resize(this.connectionsOf(index, addresses.length)));
-    this.table.rebuild(addresses);
+    if (this.latencyRouting !== null) this.latencyRouting.setAddresses(addresses);
+    else this.table.rebuild(addresses);
   }
 }
 

@@ -8,9 +8,10 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, usageText, UsageError, type CliOptions } from './args.js';
 import { ConfigError, loadConfig } from '../config/load.js';
+import { formatProblem } from '../config/errors.js';
 import type { Config } from '../config/types.js';
 import { Proxy } from '../proxy/proxy.js';
-import { log, logNotice } from '../log/logger.js';
+import { LOG_WARN, log, logNotice } from '../log/logger.js';
 import { POOL_STAT_DESCRIPTIONS, SERVER_STAT_DESCRIPTIONS } from '../stats/counters.js';
 import { dropPrivileges, identityProblems } from '../runtime/identity.js';
 import { FORWARDED_SIGNALS, Supervisor } from '../runtime/supervisor.js';
@@ -57,6 +58,7 @@ function main(argv: string[]): void {
   if (options.testConf) {
     process.stderr.write(`nutcracker: configuration file '${options.confFile}' syntax is ok\n`);
     for (const problem of identityProblems(config)) process.stderr.write(`nutcracker: warning: ${problem}\n`);
+    for (const warning of config.warnings) process.stderr.write(`nutcracker: warning: ${formatProblem(warning)}\n`);
     return;
   }
   if (cluster.isWorker) return void runWorker(config, workerOptions(options, argv), signals);
@@ -149,6 +151,7 @@ async function run(options: CliOptions, config: Config, argv: string[], signals:
   }
   const problems = identityProblems(config);
   if (problems.length > 0) return failStart(problems.join('; '));
+  for (const warning of config.warnings) log.log(LOG_WARN, `warning: ${formatProblem(warning)}`);
   const running = config.global.workerProcesses > 1
     ? new Supervisor(config, { ...proxyOptions(options), count: config.global.workerProcesses, script: fileURLToPath(import.meta.url), args: argv })
     : new Proxy(config, proxyOptions(options));

@@ -11,15 +11,15 @@ export const DISCOVERY_POOL_KEYS: readonly string[] = [
 
 const SECONDS = { min: 0, unit: 'seconds' };
 
-/** latency_routing is not built: refused in extensions.ts, so false here. */
-export function readDiscovery(section: Section): DiscoveryConfig {
+/** `latencyRouting` as read with the latency keys. */
+export function readDiscovery(section: Section, latencyRouting: boolean): DiscoveryConfig {
   return {
     resolveIntervalSeconds: section.int('dns_resolve_interval', DISCOVERY_DEFAULTS.resolveIntervalSeconds, SECONDS),
     failureThreshold: section.int('dns_failure_threshold', DISCOVERY_DEFAULTS.failureThreshold, { min: 1, unit: 'failures' }),
     negativeTtlSeconds: section.int('dns_cache_negative_ttl', DISCOVERY_DEFAULTS.negativeTtlSeconds, SECONDS),
     expirationMinutes: readExpirationMinutes(section),
     dynamicEndpoint: readDynamicEndpoint(section),
-    latencyRouting: false,
+    latencyRouting,
     cacheMode: section.bool('cache_mode', false),
     dnsServers: readNameservers(section, 'dns_servers') ?? [],
   };

@@ -61,7 +61,7 @@ function readTopLevel(log: ProblemLog, contents: unknown): Config | null {
   }
   reportSharedListenAddresses(log, pools);
   const withNameservers = pools.map((pool) => ({ ...pool, discovery: discoveryConfig(pool.discovery, global.dnsServers) }));
-  return { file: log.file, global, pools: sortPoolsLikeTwemproxy(withNameservers) };
+  return { file: log.file, global, pools: sortPoolsLikeTwemproxy(withNameservers), warnings: inFileOrder(log.warnings) };
 }
 
 /**

@@ -1,12 +1,12 @@
 // One pool's options: twemproxy 0.5's keys with its defaults and rules, plus this project's keys.
 import { isMap } from 'yaml';
-import { checkUnbuiltExtensions, UNBUILT_POOL_KEYS } from './extensions.js';
 import { DISCOVERY_POOL_KEYS, readDiscovery } from './discovery-keys.js';
 import { ListenError, parseListen } from './listen.js';
 import type { Section } from './section.js';
 import { POOLING_POOL_KEYS, readPooling } from './pooling.js';
 import { parseServerLine, ServerLineError, sortServers } from './server-line.js';
 import { readTls, TLS_POOL_KEYS } from './tls.js';
+import { LATENCY_POOL_KEYS, readLatency } from './latency-keys.js';
 import {
   DISTRIBUTION_NAMES, HASH_NAMES, PROTOCOL_NAMES,
   type ListenAddress, type PoolConfig, type ProtocolName, type ServerConfig,
@@ -19,8 +19,8 @@ const TWEMPROXY_POOL_KEYS = [
 ] as const;
 
 export const POOL_KEYS: readonly string[] = [
-  ...TWEMPROXY_POOL_KEYS, 'protocol', 'max_request_bytes', 'max_reply_bytes', ...TLS_POOL_KEYS, ...DISCOVERY_POOL_KEYS,
-  ...POOLING_POOL_KEYS, ...UNBUILT_POOL_KEYS,
+  ...TWEMPROXY_POOL_KEYS, 'protocol', 'max_request_bytes', 'max_reply_bytes', ...TLS_POOL_KEYS, ...DISCOVERY_POOL_KEYS, ...LATENCY_POOL_KEYS,
+  ...POOLING_POOL_KEYS,
 ];
 
 /** Keys that only mean something under `global:`, to say so when one is written in a pool. */
@@ -38,13 +38,15 @@ const REPLY_BYTES = { min: 1024, max: 2 ** 31 - 1, unit: 'bytes' };
 export function parsePool(section: Section, name: string): PoolConfig | null {
   section.reportUnknownKeys(POOL_KEYS, (key) =>
     GLOBAL_ONLY_KEYS.includes(key) ? "belongs under 'global:' (extended layout), not in a pool" : null);
-  checkUnbuiltExtensions(section);
   const listen = readListen(section);
   const servers = readServers(section);
   const protocol = readProtocol(section);
   const redisAuth = readRedisAuth(section, protocol);
   const tls = readTls(section, servers);
   refuseReuseport(section);
+  if (protocol === 'tcp') checkTcpPool(section, servers);
+  warnOfDatabasePort(section, listen);
+  const latency = readLatency(section);
   const serverConnections = section.int('server_connections', 1, { min: 1, unit: 'connections' });
   const pool: Omit<PoolConfig, 'listen' | 'servers'> = {
     name,
@@ -68,8 +70,9 @@ export function parsePool(section: Section, name: string): PoolConfig | null {
     maxRequestBytes: section.int('max_request_bytes', DEFAULT_MAX_REQUEST_BYTES, REQUEST_BYTES),
     maxReplyBytes: section.int('max_reply_bytes', DEFAULT_MAX_REPLY_BYTES, REPLY_BYTES),
     tls,
-    discovery: readDiscovery(section),
-    pooling: readPooling(section, serverConnections),
+    discovery: readDiscovery(section, latency.routing),
+    latency,
+    pooling: readPooling(section, serverConnections, protocol),
   };
   return listen && servers ? { ...pool, listen, servers } : null;
 }
@@ -169,11 +172,30 @@ function readProtocol(section: Section): ProtocolName {
       `is '${protocol}', which conflicts with 'redis: ${redis}' on line ${redisEntry!.line} (redis: ${redis} means protocol ${impliedByRedis}): keep only one of the two keys`);
     return protocol;
   }
-  const resolved = protocol ?? impliedByRedis ?? 'memcache';
-  if (resolved === 'tcp') {
-    section.problem(protocolEntry!, "is 'tcp': 'protocol: tcp' is not supported yet by this version (redis and memcache pools are)");
+  return protocol ?? impliedByRedis ?? 'memcache';
+}
+
+/** A tcp pool relays each client to one address of its one server; what only a parsing pool can do is refused. */
+function checkTcpPool(section: Section, servers: readonly ServerConfig[] | null): void {
+  if (servers !== null && servers.length > 1) {
+    section.problem(section.entry('servers')!,
+      `has ${servers.length} servers, but a tcp pool relays each client to one server (there is no key to place): ` +
+      'list one server; a DNS name gives it all its addresses (e.g. a database reader endpoint)');
   }
-  return resolved;
+  if (section.bool('preconnect', false)) {
+    section.problem(section.entry('preconnect')!, 'is true, but a tcp pool opens a server connection per client when it connects: remove preconnect');
+  }
+}
+
+/** Well-known database ports, where a pool that says no protocol (and so speaks memcached) is most likely a forgotten `protocol: tcp`. */
+const DATABASE_PORTS: ReadonlyMap<number, string> = new Map([[3306, 'MySQL/MariaDB'], [5432, 'PostgreSQL']]);
+
+function warnOfDatabasePort(section: Section, listen: ListenAddress | null): void {
+  if (listen?.kind !== 'tcp' || section.has('protocol') || section.has('redis')) return;
+  const database = DATABASE_PORTS.get(listen.port);
+  if (database === undefined) return;
+  section.sectionWarning('listen', `listens on port ${listen.port} (${database}) with neither 'protocol' nor 'redis', ` +
+    "so it speaks memcached: add 'protocol: tcp' to relay a database, or 'protocol: memcache' if memcached is meant");
 }
 
 /** As in twemproxy, `redis_auth` only makes sense for a redis pool. */

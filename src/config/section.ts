@@ -6,6 +6,8 @@ import { didYouMean } from './suggest.js';
 /** Where problems go: every check reports and carries on, so one run lists them all. */
 export class ProblemLog {
   readonly problems: ConfigProblem[] = [];
+  /** Things that work but are most likely not what was meant: -t and the start print them. */
+  readonly warnings: ConfigProblem[] = [];
 
   constructor(readonly file: string, private readonly lines: LineCounter) {}
 
@@ -103,6 +105,11 @@ export class Section {
 
   problemAt(key: string, line: number, message: string): void {
     this.log.add(line, key, `key '${key}' in ${this.what} ${message}`);
+  }
+
+  /** A warning about the section as a whole, on its first line. */
+  sectionWarning(key: string, message: string): void {
+    this.log.warnings.push({ file: this.log.file, line: this.line, key, message: `${this.what} ${message}` });
   }
 
   /** A problem with the section as a whole (e.g. a missing key), reported on its first line. */

@@ -1,5 +1,6 @@
 // Typed, validated and defaulted configuration: what every other layer reads.
 import type { DiscoveryConfig } from '../discovery/discovery-config.js';
+import type { ConfigProblem } from './errors.js';
 
 export const HASH_NAMES = [
   'one_at_a_time', 'md5', 'crc16', 'crc32', 'crc32a', 'fnv1_64', 'fnv1a_64',
@@ -68,8 +69,23 @@ export interface PoolConfig {
   pooling: PoolingConfig;
   /** Sorted as twemproxy sorts them (by name: shorter first, then bytewise). */
   servers: ServerConfig[];
+  /** latency_routing and the zone keys: how a server's addresses share its requests. */
+  latency: LatencyConfig;
   /** TLS to the servers (`tls_enabled: true`), or null for plain connections. */
   tls: TlsConfig | null;
+}
+
+/** A pool's latency_* and zone_* keys. */
+export interface LatencyConfig {
+  /** latency_routing: choose among a server's addresses by measured latency, per request. */
+  routing: boolean;
+  /** latency_weight: percent of a server's requests for its fastest healthy address. */
+  latencyWeight: number;
+  zoneAware: boolean;
+  /** zone_weight: extra percent of share for the addresses of the local zone. */
+  zoneWeight: number;
+  /** zone_latency_threshold: the latency spread, in microseconds, of one zone. */
+  zoneLatencyThresholdMicros: number;
 }
 
 /** A pool's `tls_*` keys, with the files' contents read and checked. */
@@ -106,4 +122,6 @@ export interface Config {
   file: string;
   global: GlobalConfig;
   pools: PoolConfig[];
+  /** What -t and the start warn about (file, line, message): valid, but most likely not what was meant. */
+  warnings: ConfigProblem[];
 }

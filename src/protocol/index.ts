@@ -3,6 +3,7 @@ import type { ProtocolName } from '../config/types.js';
 import type { Codec } from './codec.js';
 import { memcacheCodec } from './memcache/codec.js';
 import { redisCodec } from './redis/codec.js';
+import { tcpCodec } from './tcp/codec.js';
 
 export function codecFor(protocol: ProtocolName): Codec {
   switch (protocol) {
@@ -11,7 +12,6 @@ export function codecFor(protocol: ProtocolName): Codec {
     case 'memcache':
       return memcacheCodec;
     case 'tcp':
-      // The config loader refuses tcp pools until the tcp relay is built.
-      throw new Error('tcp pools have no codec: they relay bytes');
+      return tcpCodec;
   }
 }

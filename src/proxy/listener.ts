@@ -1,10 +1,9 @@
-// A pool's listening socket: accepts clients (within client_connections) and hands them to the
-// pool's protocol handler.
+// A pool's listening socket: accepts clients (within client_connections) and hands each to what
+// serves it: a client connection with the pool's protocol handler, or a tcp relay.
 import cluster from 'node:cluster';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import type { Pool } from './pool.js';
-import { ClientConnection, type RequestHandler } from './client-connection.js';
 import { LOG_ERR, logInfo } from '../log/logger.js';
 import { BurstLog } from '../log/burst-log.js';
 import { describeSocketError, isOpenFileLimit, TOO_MANY_OPEN_FILES } from '../util/errors.js';
@@ -13,13 +12,24 @@ import { atOpenFileLimit } from '../util/open-files.js';
 /** How long after a line about the open file limit further ones are only counted. */
 const FILE_LIMIT_LOG_WINDOW_MS = 10000;
 
+/** A client as the listener and the shutdown see it. */
+export interface ServedClient {
+  /** Reads nothing more; what was read is still served. */
+  drain(): void;
+  /** True once nothing more is owed to the client. */
+  readonly drained: boolean;
+  close(): void;
+}
+
+/** Serves a client the listener accepted. */
+export type ClientFactory = (socket: Socket) => ServedClient;
+
 export class Listener {
   private readonly server: NetServer;
-  private clientSet = new Set<ClientConnection>();
+  private clientSet = new Set<ServedClient>();
   private readonly fileLimitLog = new BurstLog(LOG_ERR, 'clients accepted at the open file limit', FILE_LIMIT_LOG_WINDOW_MS);
 
-  /** `newHandler` makes each client's own handler (it holds that client's parse state). */
-  constructor(private pool: Pool, private newHandler: () => RequestHandler) {
+  constructor(private pool: Pool, private newClient: ClientFactory) {
     this.server = createServer({ allowHalfOpen: true, pauseOnConnect: false }, (socket) => this.accept(socket));
   }
 
@@ -46,7 +56,7 @@ export class Listener {
     });
   }
 
-  get clients(): ReadonlySet<ClientConnection> {
+  get clients(): ReadonlySet<ServedClient> {
     return this.clientSet;
   }
 
@@ -54,11 +64,11 @@ export class Listener {
    * A reload changed the pool but not its address: new clients go to `pool`, on the same open
    * socket (no moment when the port is closed). Returns the clients of the previous pool.
    */
-  handOver(pool: Pool, newHandler: () => RequestHandler): ReadonlySet<ClientConnection> {
+  handOver(pool: Pool, newClient: ClientFactory): ReadonlySet<ServedClient> {
     const previous = this.clientSet;
     this.clientSet = new Set();
     this.pool = pool;
-    this.newHandler = newHandler;
+    this.newClient = newClient;
     return previous;
   }
 
@@ -88,7 +98,7 @@ export class Listener {
       socket.destroy();
       return;
     }
-    const client = new ClientConnection(socket, this.newHandler(), this.pool.stats);
+    const client = this.newClient(socket);
     const clients = this.clientSet;
     clients.add(client);
     socket.once('close', () => clients.delete(client));

@@ -1,8 +1,9 @@
 // The running proxy: every pool with its listener, and the stats port.
 import type { Config, PoolConfig } from '../config/types.js';
 import { Pool } from './pool.js';
-import { Listener } from './listener.js';
-import type { ClientConnection, RequestHandler } from './client-connection.js';
+import { Listener, type ClientFactory, type ServedClient } from './listener.js';
+import { ClientConnection } from './client-connection.js';
+import { TcpRelay } from './tcp-relay.js';
 import { RedisHandler } from './redis-handler.js';
 import { MemcacheHandler } from './memcache-handler.js';
 import { StatsSnapshot, takeStats, type StatsData } from '../stats/report.js';
@@ -38,7 +39,7 @@ interface ServedPool {
 /** What a graceful close ends: a pool, its clients, and its listener unless another pool took it over. */
 interface Closing {
   pool: Pool;
-  clients: () => ReadonlySet<ClientConnection>;
+  clients: () => ReadonlySet<ServedClient>;
   listener: Listener | null;
 }
 
@@ -97,7 +98,7 @@ export class Proxy {
         next.push(served);
       } else if (served !== undefined && sameSocket(served.pool.config, poolConfig)) {
         const pool = new Pool(poolConfig, served.pool);
-        const clients = served.listener.handOver(pool, this.handlers(pool));
+        const clients = served.listener.handOver(pool, this.clientFactory(pool));
         void this.retire({ pool: served.pool, clients: () => clients, listener: null }, 'changed');
         serving(pool);
         next.push({ pool, listener: served.listener });
@@ -124,13 +125,15 @@ export class Proxy {
   }
 
   private newListener(pool: Pool): Listener {
-    return new Listener(pool, this.handlers(pool));
+    return new Listener(pool, this.clientFactory(pool));
   }
 
-  /** What makes each new client's handler for `pool`. */
-  private handlers(pool: Pool): () => RequestHandler {
+  /** What serves each new client of `pool`: a relay for tcp, else a client connection with its own handler (its parse state). */
+  private clientFactory(pool: Pool): ClientFactory {
+    if (pool.config.protocol === 'tcp') return (socket) => new TcpRelay(socket, pool);
     const info = { version: this.options.version, startedAt: this.startedAt, clientCount: () => pool.stats.client_connections };
-    return () => (pool.config.protocol === 'memcache' ? new MemcacheHandler(pool) : new RedisHandler(pool, info));
+    const newHandler = () => (pool.config.protocol === 'memcache' ? new MemcacheHandler(pool) : new RedisHandler(pool, info));
+    return (socket) => new ClientConnection(socket, newHandler(), pool.stats);
   }
 
   private async startPool(config: PoolConfig, previous?: Pool): Promise<ServedPool | null> {
@@ -187,7 +190,7 @@ function closingOf({ pool, listener }: ServedPool): Closing {
  * `graceMs`), then every connection of these pools is closed.
  */
 async function closeGracefully(closing: readonly Closing[], graceMs: number): Promise<void> {
-  const clients = (): ClientConnection[] => closing.flatMap((entry) => [...entry.clients()]);
+  const clients = (): ServedClient[] => closing.flatMap((entry) => [...entry.clients()]);
   for (const { listener } of closing) listener?.close();
   for (const client of clients()) client.drain();
   const deadline = Date.now() + graceMs;

@@ -4,10 +4,9 @@
 // the proxy. The proxy's GET /routing shows which address took how many requests.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { get } from 'node:http';
 import { Redis as IORedis } from 'ioredis';
 import { RedisServer } from '../helpers/redis-server.js';
-import { Nutcracker, readStats } from '../helpers/nutcracker.js';
+import { httpGet, Nutcracker, readStats } from '../helpers/nutcracker.js';
 import { DnsServer } from '../helpers/dns-server.js';
 import { Dnsmasq } from '../helpers/dnsmasq.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -24,16 +23,6 @@ interface AddressRoute {
   healthy: boolean;
   requests: number;
   dns_last_seen_seconds: number | null;
-}
-
-function httpGet(port: number, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path }, (response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => resolve(body));
-    }).on('error', reject);
-  });
 }
 
 /** The addresses of the pool's one server in GET /routing, by IP. */

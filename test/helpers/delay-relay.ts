@@ -2,7 +2,7 @@
 // change at run time, can black-hole (swallow bytes, connections stay open), and can drop every
 // connection. Used to make a server slow, silent or flaky without touching the server itself.
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { listenOnFreePort } from './ports.js';
+import { listenOn, listenOnFreePort } from './ports.js';
 
 export type Direction = 'toServer' | 'toClient';
 
@@ -61,11 +61,11 @@ export class DelayRelay {
 
   private constructor(private readonly server: Server, readonly host: string, readonly port: number) {}
 
-  /** Listens on `host` (an ephemeral port) and relays each connection to `target`. */
-  static async start(target: { host: string; port: number }, host = '127.0.0.1'): Promise<DelayRelay> {
+  /** Listens on `host` (on `port`, or an ephemeral one) and relays each connection to `target`. */
+  static async start(target: { host: string; port: number }, host = '127.0.0.1', port?: number): Promise<DelayRelay> {
     let relay: DelayRelay | null = null;
     const server = createServer((client) => relay?.relay(client, target));
-    relay = new DelayRelay(server, host, await listenOnFreePort(server, host));
+    relay = new DelayRelay(server, host, port === undefined ? await listenOnFreePort(server, host) : await listenOn(server, host, port));
     return relay;
   }
 

@@ -5,14 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from 'node:net';
+import { get } from 'node:http';
 import { freePort, waitFor } from './ports.js';
 
 export const NUTCRACKER_MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 export interface PoolSpec {
   servers: string[];
-  /** A list (dns_servers) is written as a YAML flow sequence. */
-  options?: Record<string, string | number | boolean | string[]>;
+  /** A list (dns_servers) is written as a YAML flow sequence; null leaves the key out (e.g. `redis: null`). */
+  options?: Record<string, string | number | boolean | string[] | null>;
 }
 
 /** YAML for pools named by key; each gets `listen` filled in with a free port. */
@@ -20,7 +21,7 @@ export function poolsYaml(pools: Record<string, PoolSpec & { listen: string }>):
   return Object.entries(pools).map(([name, pool]) => {
     const options = { redis: true, ...pool.options };
     const lines = [`${name}:`, `  listen: ${pool.listen}`];
-    for (const [key, value] of Object.entries(options)) lines.push(`  ${key}: ${typeof value === 'string' || Array.isArray(value) ? JSON.stringify(value) : value}`);
+    for (const [key, value] of Object.entries(options)) if (value !== null) lines.push(`  ${key}: ${typeof value === 'string' || Array.isArray(value) ? JSON.stringify(value) : value}`);
     lines.push('  servers:', ...pool.servers.map((server) => `    - ${server}`));
     return lines.join('\n');
   }).join('\n') + '\n';
@@ -148,5 +149,16 @@ export function readStats(port: number): Promise<Record<string, unknown>> {
       }
     });
     socket.on('error', reject);
+  });
+}
+
+/** The body of an HTTP GET of `path` on 127.0.0.1:`port` (the stats port's /routing and /metrics). */
+export function httpGet(port: number, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve(body));
+    }).on('error', reject);
   });
 }

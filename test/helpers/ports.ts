@@ -26,6 +26,17 @@ export function listenOnFreePort(server: Server, host: string): Promise<number> 
   });
 }
 
+/** Starts `server` listening on `host`:`port`; resolves with the port. */
+export function listenOn(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(port);
+    });
+  });
+}
+
 /** A port free on every one of `hosts` (the addresses of one server share the port of its line). */
 export async function portFreeOn(hosts: string[]): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {

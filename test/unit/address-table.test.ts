@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AddressTable } from '../../src/backend/address-table.js';
+import { AddressTable, apportion } from '../../src/backend/address-table.js';
 
 interface Fake {
   name: string;
@@ -67,5 +67,61 @@ describe('address table', () => {
     table.rebuild(addresses('a', 'b', 'c'));
     table.rebuild(addresses('b', 'c', 'd', 'e'));
     assert.deepEqual([...spread(table, 400).entries()].sort(), [['b', 100], ['c', 100], ['d', 100], ['e', 100]]);
+  });
+});
+
+describe('address table, per request by share', () => {
+  it('gives each address its share of every 1000 requests, whatever the client', () => {
+    const table = new AddressTable<Fake>();
+    const all = addresses('a', 'b', 'c', 'd', 'e', 'f');
+    table.rebuildWeighted(all, [50, 10, 10, 10, 10, 10]);
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 1000; i++) {
+      const name = table.pick(7)!.name;
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+    }
+    assert.deepEqual(Object.fromEntries(counts), { a: 500, b: 100, c: 100, d: 100, e: 100, f: 100 });
+  });
+
+  it('interleaves the slots: any 100 requests in a row hold each share to within 2%', () => {
+    const table = new AddressTable<Fake>();
+    table.rebuildWeighted(addresses('a', 'b', 'c'), [80, 10, 10]);
+    const picks = Array.from({ length: 2000 }, () => table.pick(1)!.name);
+    for (let start = 0; start + 100 <= picks.length; start += 7) {
+      const window = picks.slice(start, start + 100);
+      const a = window.filter((name) => name === 'a').length;
+      const b = window.filter((name) => name === 'b').length;
+      assert.ok(a >= 78 && a <= 82 && b >= 8 && b <= 12, `requests ${start}..${start + 99}: a ${a}, b ${b}`);
+    }
+  });
+
+  it('keeps shares to 0.1% (largest remainders)', () => {
+    assert.deepEqual(apportion([63.934, 14.208, 10.929, 10.929], 1000), [640, 142, 109, 109]);
+    assert.deepEqual(apportion([100 / 3, 100 / 3, 100 / 3], 1000), [334, 333, 333]);
+    assert.deepEqual(apportion([0, 0], 1000), [0, 0]);
+  });
+
+  it('routes nothing to an address with share 0, and lists only the others as routed', () => {
+    const table = new AddressTable<Fake>();
+    const all = addresses('a', 'b', 'c');
+    table.rebuildWeighted(all, [100, 0, 0]);
+    assert.deepEqual(table.routed.map((a) => a.name), ['a']);
+    for (let i = 0; i < 50; i++) assert.equal(table.pick(i)!.name, 'a');
+  });
+
+  it('with no share at all (no healthy address) falls back to every address, per client', () => {
+    const table = new AddressTable<Fake>();
+    const all = addresses('a', 'b');
+    for (const address of all) address.healthy = false;
+    table.rebuildWeighted(all, [0, 0]);
+    assert.equal(table.routed.length, 2);
+    assert.equal(table.pick(3), table.pick(3));
+  });
+
+  it('spreads one client over the connections of each address', () => {
+    const table = new AddressTable<Fake>();
+    table.rebuildWeighted(addresses('a', 'b'), [50, 50]);
+    assert.equal(table.slot(5), 5);
+    assert.equal(table.slot(6), 6);
   });
 });

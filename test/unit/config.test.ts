@@ -78,6 +78,7 @@ describe('classic layout', () => {
       pooling: { perAddress: false, warm: 0, idleTimeoutMs: 0 },
       servers: [{ host: '127.0.0.1', port: 6379, weight: 1, name: '127.0.0.1:6379', pname: '127.0.0.1:6379:1', isUnix: false, line: 5 }],
       tls: null,
+      latency: { routing: false, latencyWeight: 80, zoneAware: false, zoneWeight: 25, zoneLatencyThresholdMicros: 50000 },
     });
   });
 
@@ -371,8 +372,7 @@ describe('protocol: redis and memcache', () => {
     assert.equal(onlyPool(alpha('protocol: memcache').replace('redis: true', 'redis: false')).protocol, 'memcache');
   });
 
-  it('refuses tcp as not supported yet, and unknown protocols', () => {
-    assertOneProblem(alpha().replace('redis: true', 'protocol: tcp'), 3, 'protocol', /'protocol: tcp' is not supported yet by this version/);
+  it('refuses unknown protocols', () => {
     assertOneProblem(alpha().replace('redis: true', 'protocol: http'), 3, 'protocol', /must be one of redis, memcache, tcp, not 'http'/);
   });
 
@@ -396,37 +396,61 @@ describe('reuseport', () => {
   });
 });
 
-describe('keys whose behaviour is not built yet', () => {
-  const defaults = [
-    'latency_routing: false', 'latency_weight: 80', 'zone_aware: false', 'zone_weight: 25',
-    'zone_latency_threshold: 50000',
-  ];
+describe('protocol: tcp', () => {
+  const tcpPool = (...lines: string[]): string => alpha(...lines).replace('redis: true', 'protocol: tcp');
 
-  it('accepts each at its default value', () => {
-    assert.equal(onlyPool(alpha(...defaults)).name, 'alpha');
+  it('accepts a tcp pool with one server, latency routing included', () => {
+    assert.equal(onlyPool(tcpPool()).protocol, 'tcp');
+    assert.equal(onlyPool(tcpPool('latency_routing: true')).latency.routing, true);
   });
 
-  it('refuses each value that asks for the behaviour, naming the key', () => {
-    const asking = [
-      'latency_routing: true', 'latency_weight: 50', 'zone_aware: true', 'zone_weight: 10',
-      'zone_latency_threshold: 1000',
-    ];
-    for (const option of asking) {
-      const key = option.split(':')[0]!;
-      assertOneProblem(alpha(option), 4, key, new RegExp(`key '${key}' in pool 'alpha' is not supported yet by this version`));
-    }
+  it('refuses several servers, since a tcp pool has no key to place', () => {
+    const text = tcpPool().replace('   - 127.0.0.1:6379:1', '   - 127.0.0.1:6379:1\n   - 127.0.0.2:6379:1');
+    assertOneProblem(text, 4, 'servers', /has 2 servers, but a tcp pool relays each client to one server .*list one server/);
   });
 
-  it('says how to keep the default', () => {
-    assertOneProblem(alpha('latency_routing: true'), 4, 'latency_routing', /remove it or set it to its default, false$/);
-    assertOneProblem(alpha('latency_weight: 50'), 4, 'latency_weight', /set it to its default, 80$/);
+  it('refuses preconnect', () => {
+    assertOneProblem(tcpPool('preconnect: true'), 4, 'preconnect', /a tcp pool opens a server connection per client/);
   });
 
-  it('checks types and ranges before anything else', () => {
+  it('warns of a pool on a database port that says no protocol (it would speak memcached)', () => {
+    const onPort = (port: number, protocolLine: string | null): ConfigProblem[] => {
+      const text = alpha().replace('22121', String(port)).replace('  redis: true\n', protocolLine === null ? '' : `  ${protocolLine}\n`);
+      return parseConfig(text, FILE).warnings;
+    };
+    const [warning, ...more] = onPort(3306, null);
+    assert.deepEqual(more, []);
+    assert.deepEqual({ line: warning!.line, key: warning!.key }, { line: 1, key: 'listen' });
+    assert.match(warning!.message, /pool 'alpha' listens on port 3306 \(MySQL\/MariaDB\) with neither 'protocol' nor 'redis', so it speaks memcached: add 'protocol: tcp'/);
+    assert.match(onPort(5432, null)[0]!.message, /port 5432 \(PostgreSQL\)/);
+    assert.deepEqual(onPort(3306, 'protocol: tcp'), []);
+    assert.deepEqual(onPort(3306, 'redis: false'), []);
+    assert.deepEqual(onPort(22122, null), []);
+  });
+});
+
+describe('latency routing keys', () => {
+  it('defaults to no latency routing, weight 80, no zones, zone_weight 25, threshold 50000 us', () => {
+    assert.deepEqual(onlyPool(alpha()).latency,
+      { routing: false, latencyWeight: 80, zoneAware: false, zoneWeight: 25, zoneLatencyThresholdMicros: 50000 });
+  });
+
+  it('reads each key; latency_routing also keeps the union of DNS answers (dynamic_endpoint auto)', () => {
+    const pool = onlyPool(alpha('latency_routing: true', 'latency_weight: 50', 'zone_aware: true', 'zone_weight: 60', 'zone_latency_threshold: 2000'));
+    assert.deepEqual(pool.latency, { routing: true, latencyWeight: 50, zoneAware: true, zoneWeight: 60, zoneLatencyThresholdMicros: 2000 });
+    assert.equal(pool.discovery.latencyRouting, true);
+  });
+
+  it('checks types and ranges', () => {
     assertOneProblem(alpha('latency_weight: 101'), 4, 'latency_weight', /must be a whole number of percent from 0 to 100, not '101'/);
     assertOneProblem(alpha('zone_aware: on'), 4, 'zone_aware', /must be true or false, not 'on'/);
+    assertOneProblem(alpha('zone_latency_threshold: -5'), 4, 'zone_latency_threshold', /microseconds/);
+    assertOneProblem(alpha('latency_routing: yes'), 4, 'latency_routing', /must be true or false/);
   });
 
+  it('refuses zone_aware without latency_routing, which it would only be ignored by', () => {
+    assertOneProblem(alpha('zone_aware: true'), 4, 'zone_aware', /add 'latency_routing: true' or remove zone_aware/);
+  });
 });
 
 describe('DNS discovery keys', () => {
@@ -475,6 +499,11 @@ describe('connection keys', () => {
     assertOneProblem(alpha('connection_pooling: yes'), 4, 'connection_pooling', /must be true or false, not 'yes'/);
     assertOneProblem(alpha('connection_warming: -1'), 4, 'connection_warming', /whole number of connections >= 0/);
     assertOneProblem(alpha('connection_pooling: true', 'connection_idle_timeout: 1m'), 5, 'connection_idle_timeout', /whole number of seconds >= 0/);
+  });
+
+  it('refuses them in a tcp pool, whose clients each have a connection of their own', () => {
+    const tcp = alpha('connection_warming: 1').replace('redis: true', 'protocol: tcp');
+    assertOneProblem(tcp, 4, 'connection_warming', /has no effect in a tcp pool .*: remove it/);
   });
 
   it('reads cache_mode into the discovery settings', () => {

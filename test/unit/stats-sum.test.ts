@@ -48,11 +48,11 @@ describe('sumRouting', () => {
   function route(address: string, fields: Partial<AddressRoute>): AddressRoute {
     return {
       address, family: 4, state: 'active', healthy: true, consecutive_failures: 0, failures: 0, requests: 0, responses: 0,
-      dns_last_seen_seconds: 5, ...fields,
+      dns_last_seen_seconds: 5, latency_us: null, share_percent: 50, zone: null, fastest: false, ...fields,
     };
   }
   function table(ejected: boolean, ...addresses: AddressRoute[]): RoutingTable {
-    return { alpha: { servers: { shard: { host: 'cache.test', port: 6379, ejected, unresolved: null, addresses } } } };
+    return { alpha: { servers: { shard: { host: 'cache.test', port: 6379, ejected, latency_routing: true, unresolved: null, addresses } } } };
   }
 
   it('sums an address\'s counters; it is healthy and active only when every worker says so', () => {
@@ -68,5 +68,13 @@ describe('sumRouting', () => {
     const one = shard.addresses[0]!;
     assert.deepEqual([one.responses, one.consecutive_failures, one.failures, one.dns_last_seen_seconds], [5, 3, 3, 2]);
     assert.equal(first.alpha!.servers.shard!.addresses[0]!.requests, 3, 'the first worker\'s table is not changed');
+  });
+
+  it('takes the highest latency a worker measures and the mean of the workers\' shares', () => {
+    const first = table(false, route('10.0.0.1:6379', { latency_us: 900, share_percent: 80, fastest: true }), route('10.0.0.2:6379', { share_percent: 20 }));
+    const second = table(false, route('10.0.0.1:6379', { latency_us: 1500, share_percent: 60, fastest: true }), route('10.0.0.2:6379', { latency_us: 40, share_percent: 40 }));
+    const [one, two] = sumRouting([first, second]).alpha!.servers.shard!.addresses;
+    assert.deepEqual([one!.latency_us, one!.share_percent, one!.fastest], [1500, 70, true]);
+    assert.deepEqual([two!.latency_us, two!.share_percent, two!.fastest], [40, 30, false]);
   });
 });

@@ -6,12 +6,12 @@ import type { Codec } from '../protocol/codec.js';
 import type { PoolStats, ServerStats } from '../stats/counters.js';
 import { LOG_NOTICE, log } from '../log/logger.js';
 import type { IpFamily } from '../discovery/resolver.js';
-import { ServerConnection, type ConnectionContext, type ForwardedRequest } from './server-connection.js';
+import { ServerConnection, type ConnectionContext, type FailoverReplies, type ForwardedRequest } from './server-connection.js';
 import type { Connector, Endpoint } from './connector.js';
-import { LatencyEstimator } from './latency-estimator.js';
 import { ConnectionPool, type PoolOwner } from './connection-pool.js';
 import type { PoolingConfig } from '../config/types.js';
 import type { Clock, Timers } from '../util/clock.js';
+import { LatencyEstimator } from './latency-estimator.js';
 
 /** Counters of one address, kept on the hot path like twemproxy's. */
 export class AddressStats {
@@ -43,16 +43,17 @@ export interface AddressOwner
   /** True when -READONLY replies mean a failover to follow (cache_mode, a primary name). */
   readonly followsFailover: boolean;
   /**
-   * `address` refused `request` with -READONLY on the shared connection `slot`; true when the
-   * request waits for the new primary, false when its client is to get the refusal.
+   * `address` refused `request` with -READONLY on the shared connection `slot` (`refused`), or
+   * answered it after refusing an earlier one there; true when the request waits for the new
+   * primary, false when its client is to get the reply.
    */
-  replicaRefused(address: Address, slot: number, resp3: boolean, request: ForwardedRequest): boolean;
+  replicaReplied(address: Address, slot: number, resp3: boolean, request: ForwardedRequest, refused: boolean): boolean;
 }
 
 /** How often an unhealthy address is probed until it answers. */
 export const PROBE_INTERVAL_MS = 1000;
 
-export class Address implements ConnectionContext, PoolOwner<ServerConnection> {
+export class Address implements ConnectionContext, PoolOwner<ServerConnection>, FailoverReplies {
   readonly addressStats = new AddressStats();
   /** Round trips of its connections and latency probes, smoothed (for latency routing and the stats). */
   readonly latency = new LatencyEstimator();
@@ -99,14 +100,14 @@ export class Address implements ConnectionContext, PoolOwner<ServerConnection> {
     return this.healthy && !this.draining;
   }
 
-  get followsFailover(): boolean {
-    return this.owner.followsFailover;
+  get failoverReplies(): FailoverReplies | null {
+    return this.owner.followsFailover ? this : null;
   }
 
   /** A refusal on a transaction's connection reaches its client: the transaction is the client's to retry. */
-  replicaRefused(connection: ServerConnection, request: ForwardedRequest, reply: Buffer): void {
+  replicaReplied(connection: ServerConnection, request: ForwardedRequest, reply: Buffer, refused: boolean): void {
     const place = this.pool.placeOf(connection);
-    if (place === undefined || !this.owner.replicaRefused(this, place.slot, place.resp3, request)) request.complete(reply);
+    if (place === undefined || !this.owner.replicaReplied(this, place.slot, place.resp3, request, refused)) request.complete(reply);
   }
 
   /** A new shared connection: it connects and says the set-up requests (AUTH, SELECT, HELLO 3). */

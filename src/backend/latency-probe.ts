@@ -24,6 +24,8 @@ export class LatencyProbe implements ConnectionContext, AddressProbe {
   /** Counters of its own: probes are not the clients' requests. */
   readonly stats = new ServerStats();
   readonly addressStats: AddressCounters = { requests: 0, responses: 0 };
+  /** A probe's replies are its own, a replica's too. */
+  readonly failoverReplies = null;
   private connection: ServerConnection | null = null;
   private readonly request: ProbeRequest;
   private stopped = false;

@@ -50,11 +50,13 @@ export class PrimaryFailover {
   constructor(private readonly owner: FailoverOwner, private readonly timers: Timers) {}
 
   /**
-   * A request refused with -READONLY on connection slot `slot` of the old primary. True when it
-   * waits to be sent again; false when the caller is to give the client the refusal.
+   * A request refused with -READONLY on connection slot `slot` of the old primary (`refused`), or
+   * answered there after such a refusal (a read the replica did: sent again after the refused
+   * write, so that it does not overtake it). True when it waits to be sent again; false when the
+   * caller is to give the client its reply.
    */
-  refused(slot: number, resp3: boolean, request: ForwardedRequest, address: string): boolean {
-    if (this.passThrough || this.count >= MAX_HELD) return false;
+  replied(slot: number, resp3: boolean, request: ForwardedRequest, address: string, refused: boolean): boolean {
+    if (this.passThrough || this.count >= MAX_HELD || (!this.holding && !refused)) return false;
     if (!this.holding) this.startHolding(address);
     this.refusedQueue.push({ key: slot, resp3, request });
     return true;

@@ -46,10 +46,17 @@ export interface ConnectionContext {
   connectionClosed(connection: ServerConnection, failure: boolean): void;
   /** Called when a reply arrives: the server works. */
   serverAnswered(): void;
-  /** cache_mode on a primary name: -READONLY replies go to replicaRefused instead of their request. */
-  readonly followsFailover?: boolean;
-  /** The server refused `request` with -READONLY (`reply`, a copy): it is a replica now. */
-  replicaRefused?(connection: ServerConnection, request: ForwardedRequest, reply: Buffer): void;
+  /** cache_mode on a primary name: where -READONLY replies, and the ones after them, go instead of their request; null otherwise. */
+  readonly failoverReplies: FailoverReplies | null;
+}
+
+/** Takes the replies of a server that turned replica (a failover) instead of their requests. */
+export interface FailoverReplies {
+  /**
+   * `reply` (a copy) to `request` came from a server that refused a request of `connection`
+   * with -READONLY (a replica now): `refused` when it is that refusal, false for a later reply.
+   */
+  replicaReplied(connection: ServerConnection, request: ForwardedRequest, reply: Buffer, refused: boolean): void;
 }
 
 /** What a connection needs of a request it forwards (the proxy's Request is one). */
@@ -96,11 +103,13 @@ export class ServerConnection implements Flushable {
   /** Set while the reply under way is beyond max_reply_bytes: its bytes are dropped as they are scanned. */
   private oversized = false;
   private timer: NodeJS.Timeout | null = null;
+  /** Where -READONLY replies go (context.failoverReplies), null when they are told apart from no other. */
+  private readonly failoverReplies: FailoverReplies | null;
+  /** Set once the server refused a request with -READONLY: the later replies follow the refusal. */
+  private refusedOnce = false;
   /** The request being timed (written with nothing ahead of it), and when (performance.now, ms). */
   private timed: ForwardedRequest | null = null;
   private timedAt = 0;
-  /** Set when -READONLY replies are to be told apart (context.followsFailover). */
-  private readonly watchesRefusals: boolean;
 
   /**
    * `setupRequests`: written first, before any request (Redis AUTH, HELLO 3, SELECT). `isProbe`:
@@ -109,7 +118,7 @@ export class ServerConnection implements Flushable {
   constructor(private readonly context: ConnectionContext, private readonly setupRequests: readonly Buffer[], readonly isProbe = false) {
     this.input = new InputBuffer(context.maxReplyBytes);
     this.scanner = context.codec.createReplyScanner();
-    this.watchesRefusals = context.followsFailover === true && !isProbe;
+    this.failoverReplies = isProbe ? null : context.failoverReplies;
     this.socket = context.connector.open(context.endpoint, context.config.host);
     this.socket.setNoDelay(true);
     if (context.tcpKeepalive) this.socket.setKeepAlive(true);
@@ -245,8 +254,11 @@ export class ServerConnection implements Flushable {
       if (this.oversized) {
         this.oversized = false;
         request.complete(this.replyTooLarge(end - start), true);
-      } else if (this.watchesRefusals && buf[start] === 45 /* - */ && this.context.codec.isReplicaRefusal(buf, start, end)) {
-        this.context.replicaRefused?.(this, request, Buffer.from(buf.subarray(start, end)));
+      } else if (this.failoverReplies !== null && (this.refusedOnce || (buf[start] === 45 /* - */ && this.context.codec.isReplicaRefusal(buf, start, end)))) {
+        // A read after a refused write, answered by the replica, must not overtake that write.
+        const refused = !this.refusedOnce || (buf[start] === 45 && this.context.codec.isReplicaRefusal(buf, start, end));
+        this.refusedOnce = true;
+        this.failoverReplies.replicaReplied(this, request, Buffer.from(buf.subarray(start, end)), refused);
       } else {
         request.complete(buf.subarray(start, end));
       }

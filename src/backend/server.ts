@@ -61,10 +61,10 @@ export class Server implements AddressOwner, DiscoveryContext, FailoverOwner {
   private readonly draining = new Set<Address>();
   private readonly table = new AddressTable<Address>();
   private readonly discovery: HostDiscovery | null = null;
-  /** With latency_routing: the shares by latency that lay out the table, and the probes (also for tcp pools); null otherwise. */
-  private readonly latencyRouting: LatencyRouting | null;
   /** cache_mode on a primary name (not a reader endpoint) of a redis pool: follows the name through failovers. */
   private readonly failover: PrimaryFailover | null = null;
+  /** With latency_routing: the shares by latency that lay out the table, and the probes (also for tcp pools); null otherwise. */
+  private readonly latencyRouting: LatencyRouting | null;
   private readonly unresolved: RequestSink;
   private lastLookupError: string | null = null;
   private preconnect = false;
@@ -218,8 +218,8 @@ export class Server implements AddressOwner, DiscoveryContext, FailoverOwner {
 
   closeAll(): void {
     this.discovery?.stop();
-    this.latencyRouting?.stop();
     this.failover?.abort(this.codec.serverErrorReply('Connection closed by the proxy'));
+    this.latencyRouting?.stop();
     for (const address of this.addresses) address.closeAll();
     for (const address of this.draining) address.closeAll();
   }
@@ -249,8 +249,8 @@ export class Server implements AddressOwner, DiscoveryContext, FailoverOwner {
     return this.failover !== null;
   }
 
-  replicaRefused(address: Address, slot: number, resp3: boolean, request: ForwardedRequest): boolean {
-    return this.failover!.refused(slot, resp3, request, address.label);
+  replicaReplied(address: Address, slot: number, resp3: boolean, request: ForwardedRequest, refused: boolean): boolean {
+    return this.failover!.replied(slot, resp3, request, address.label, refused);
   }
 
   resolveNow(): void {

@@ -19,8 +19,8 @@ const TWEMPROXY_POOL_KEYS = [
 ] as const;
 
 export const POOL_KEYS: readonly string[] = [
-  ...TWEMPROXY_POOL_KEYS, 'protocol', 'max_request_bytes', 'max_reply_bytes', ...TLS_POOL_KEYS, ...DISCOVERY_POOL_KEYS,
-  ...LATENCY_POOL_KEYS, ...POOLING_POOL_KEYS,
+  ...TWEMPROXY_POOL_KEYS, 'protocol', 'max_request_bytes', 'max_reply_bytes', ...TLS_POOL_KEYS, ...DISCOVERY_POOL_KEYS, ...LATENCY_POOL_KEYS,
+  ...POOLING_POOL_KEYS,
 ];
 
 /** Keys that only mean something under `global:`, to say so when one is written in a pool. */
@@ -72,7 +72,7 @@ export function parsePool(section: Section, name: string): PoolConfig | null {
     tls,
     discovery: readDiscovery(section, latency.routing),
     latency,
-    pooling: readPooling(section, serverConnections),
+    pooling: readPooling(section, serverConnections, protocol),
   };
   return listen && servers ? { ...pool, listen, servers } : null;
 }

@@ -1,14 +1,15 @@
 // A pool's connection keys (connection_pooling, connection_warming, connection_idle_timeout),
 // read and checked against server_connections and preconnect.
 import type { Section } from './section.js';
-import type { PoolingConfig } from './types.js';
+import type { PoolingConfig, ProtocolName } from './types.js';
 
 export const POOLING_POOL_KEYS: readonly string[] = ['connection_pooling', 'connection_warming', 'connection_idle_timeout'];
 
 const DEFAULT_IDLE_TIMEOUT_SECONDS = 300;
 
 /** `serverConnections`: the pool's server_connections, the most connections an address can have warm. */
-export function readPooling(section: Section, serverConnections: number): PoolingConfig {
+export function readPooling(section: Section, serverConnections: number, protocol: ProtocolName): PoolingConfig {
+  if (protocol === 'tcp') return refuseInTcpPool(section);
   const perAddress = section.bool('connection_pooling', false);
   const warm = section.int('connection_warming', 0, { min: 0, unit: 'connections' });
   const idleSeconds = section.int('connection_idle_timeout', DEFAULT_IDLE_TIMEOUT_SECONDS, { min: 0, unit: 'seconds' });
@@ -23,4 +24,13 @@ export function readPooling(section: Section, serverConnections: number): Poolin
       "as in twemproxy): add 'connection_pooling: true' to the pool, or remove the key");
   }
   return { perAddress, warm, idleTimeoutMs: perAddress ? idleSeconds * 1000 : 0 };
+}
+
+/** A tcp pool relays each client over a connection of its own: there is no connection to share, warm or close. */
+function refuseInTcpPool(section: Section): PoolingConfig {
+  for (const key of POOLING_POOL_KEYS) {
+    const entry = section.entry(key);
+    if (entry) section.problem(entry, 'has no effect in a tcp pool (each client is relayed over a server connection of its own): remove it');
+  }
+  return { perAddress: false, warm: 0, idleTimeoutMs: 0 };
 }

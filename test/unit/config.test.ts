@@ -501,6 +501,11 @@ describe('connection keys', () => {
     assertOneProblem(alpha('connection_pooling: true', 'connection_idle_timeout: 1m'), 5, 'connection_idle_timeout', /whole number of seconds >= 0/);
   });
 
+  it('refuses them in a tcp pool, whose clients each have a connection of their own', () => {
+    const tcp = alpha('connection_warming: 1').replace('redis: true', 'protocol: tcp');
+    assertOneProblem(tcp, 4, 'connection_warming', /has no effect in a tcp pool .*: remove it/);
+  });
+
   it('reads cache_mode into the discovery settings', () => {
     assert.equal(onlyPool(alpha('cache_mode: true')).discovery.cacheMode, true);
     assertOneProblem(alpha('cache_mode: 1'), 4, 'cache_mode', /must be true or false, not '1'/);

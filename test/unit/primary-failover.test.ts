@@ -49,12 +49,12 @@ describe('primary failover', () => {
   it('holds refused and new requests from the first -READONLY, looks the name up every second, and sends them on once it moved', async () => {
     const { owner, failover: f, clock } = failover();
     assert.equal(f.holding, false);
-    assert.equal(f.refused(1, false, new FakeRequest('set-a'), '10.0.0.1:6379'), true);
+    assert.equal(f.replied(1, false, new FakeRequest('set-a'), '10.0.0.1:6379', true), true);
     assert.equal(f.holding, true);
     assert.equal(owner.lookups, 1, 'looked up at once');
     assert.match(owner.lines[0]!, /^notice: address 10\.0\.0\.1:6379 answered -READONLY: it is a replica now/);
     f.sinkFor(7, false).send(new FakeRequest('get-c'));
-    f.refused(1, false, new FakeRequest('set-b'), '10.0.0.1:6379');
+    f.replied(1, false, new FakeRequest('set-b'), '10.0.0.1:6379', true);
     f.sinkFor(8, true).send(new FakeRequest('hello-d'));
     await clock.advance(2_500);
     assert.equal(owner.lookups, 3, 'and every second while waiting');
@@ -68,14 +68,23 @@ describe('primary failover', () => {
     assert.equal(clock.timerCount, 0);
   });
 
+  it('holds a reply that follows a refusal only while holding: a read does not start a hold', () => {
+    const { owner, failover: f } = failover();
+    assert.equal(f.replied(0, false, new FakeRequest('get-0'), 'a', false), false, 'not holding: the read is answered');
+    f.replied(0, false, new FakeRequest('set-1'), 'a', true);
+    assert.equal(f.replied(0, false, new FakeRequest('get-1'), 'a', false), true, 'the read after the refused write waits too');
+    f.addressesChanged();
+    assert.deepEqual(owner.sent, ['set-1@0', 'get-1@0'], 'sent again after the write');
+  });
+
   it('waits for the old address to finish its requests in flight before sending, so that their refusals keep their place', () => {
     const { owner, failover: f } = failover();
-    f.refused(0, false, new FakeRequest('w1'), 'a');
+    f.replied(0, false, new FakeRequest('w1'), 'a', true);
     f.sinkFor(0, false).send(new FakeRequest('w3'));
     owner.settling = true;
     f.addressesChanged();
     assert.deepEqual(owner.sent, []);
-    f.refused(0, false, new FakeRequest('w2'), 'a');
+    f.replied(0, false, new FakeRequest('w2'), 'a', true);
     owner.settling = false;
     f.addressDrained();
     assert.deepEqual(owner.sent, ['w1@0', 'w2@0', 'w3@0']);
@@ -83,23 +92,23 @@ describe('primary failover', () => {
 
   it(`after ${HOLD_MS} ms without a new address, sends the requests where the name points and lets refusals through until it moves`, async () => {
     const { owner, failover: f, clock } = failover();
-    f.refused(0, false, new FakeRequest('w1'), 'a');
+    f.replied(0, false, new FakeRequest('w1'), 'a', true);
     await clock.advance(HOLD_MS - 1);
     assert.deepEqual(owner.sent, []);
     await clock.advance(1);
     assert.deepEqual(owner.sent, ['w1@0']);
     assert.match(owner.lines.at(-1)!, /^warn: no new primary within 5000 ms/);
-    assert.equal(f.refused(0, false, new FakeRequest('w2'), 'a'), false, 'the client gets this refusal');
+    assert.equal(f.replied(0, false, new FakeRequest('w2'), 'a', true), false, 'the client gets this refusal');
     assert.equal(f.holding, false);
     f.addressesChanged();
-    assert.equal(f.refused(0, false, new FakeRequest('w3'), 'b'), true, 'held again after the name moved');
+    assert.equal(f.replied(0, false, new FakeRequest('w3'), 'b', true), true, 'held again after the name moved');
   });
 
   it('gives the waiting requests an error at shutdown', () => {
     const { failover: f, clock } = failover();
     const refused = new FakeRequest('w1');
     const waiting = new FakeRequest('w2');
-    f.refused(0, false, refused, 'a');
+    f.replied(0, false, refused, 'a', true);
     f.sinkFor(3, false).send(waiting);
     f.abort(Buffer.from('-ERR Connection closed by the proxy\r\n'));
     assert.deepEqual([refused.reply, waiting.reply], ['-ERR Connection closed by the proxy\r\n', '-ERR Connection closed by the proxy\r\n']);

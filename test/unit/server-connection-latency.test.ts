@@ -66,6 +66,7 @@ describe('server connection latency samples', () => {
       codec: redisCodec,
       maxReplyBytes: 1024 * 1024,
       latency,
+      failoverReplies: null,
       connectionClosed: () => undefined,
       serverAnswered: () => undefined,
     };

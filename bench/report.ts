@@ -5,7 +5,7 @@ import type { Scenario } from './scenarios.js';
 interface RatedRow extends ThroughputRow {
   /** ops/s over direct's for the same scenario and test (proxies only; null without a direct figure). */
   vsDirect: number | null;
-  /** nutcracker's ops/s over the reference's (null on other rows or without a reference). */
+  /** This proxy's ops/s over the reference's (null on direct and reference rows, or without a reference). */
   vsReference: number | null;
 }
 
@@ -48,7 +48,7 @@ function rate(rows: readonly ThroughputRow[]): RatedRow[] {
   return rows.map((row) => ({
     ...row,
     vsDirect: row.target === 'direct' ? null : ratio(row.opsPerSec, opsOf(row, 'direct')),
-    vsReference: row.target === 'nutcracker' ? ratio(row.opsPerSec, opsOf(row, 'reference')) : null,
+    vsReference: row.target === 'direct' || row.target === 'reference' ? null : ratio(row.opsPerSec, opsOf(row, 'reference')),
   }));
 }
 
@@ -63,14 +63,20 @@ function compareWithBaselines(scenarios: readonly Scenario[], rows: readonly Thr
   });
 }
 
+/** ops/s is the median over the runs, with the lowest and highest run beside it; load is the machine's 1-minute load average over the runs. */
 function throughputTable(rows: readonly RatedRow[]): string {
   return table(
-    ['scenario', 'test', 'target', 'ops/s', 'p50 ms', 'p99 ms', 'vs direct', 'vs reference', 'runs'],
+    ['scenario', 'test', 'target', 'ops/s', 'min-max', 'p50 ms', 'p99 ms', 'vs direct', 'vs reference', 'runs', 'load'],
     rows.map((row) => [
-      row.scenario, row.test, row.target, row.opsPerSec.toFixed(0), row.p50Ms.toFixed(3), row.p99Ms.toFixed(3),
-      times(row.vsDirect), times(row.vsReference), String(row.runs),
+      row.scenario, row.test, row.target, row.opsPerSec.toFixed(0), `${row.minOpsPerSec.toFixed(0)}-${row.maxOpsPerSec.toFixed(0)}`,
+      row.p50Ms.toFixed(3), row.p99Ms.toFixed(3), times(row.vsDirect), times(row.vsReference), String(row.runs), loadRange(row),
     ]),
   );
+}
+
+function loadRange(row: ThroughputRow): string {
+  const loads = row.each.map((run) => run.loadAverage);
+  return `${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}`;
 }
 
 function memoryTable(rows: readonly MemoryRow[]): string {
@@ -98,10 +104,10 @@ function times(value: number | null): string {
   return value === null ? 'n/a' : `${value.toFixed(2)}x`;
 }
 
-/** Columns padded to their widest cell; numbers (and n/a) right-aligned. */
+/** Columns padded to their widest cell; numbers, ranges (and n/a) right-aligned. */
 function table(headers: readonly string[], rows: readonly string[][]): string {
   const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => row[i]!.length)));
-  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((row) => /^(n\/a|-?[\d.]+x?|)$/.test(row[i]!)));
+  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((row) => /^(n\/a|-?[\d.]+x?|[\d.]+-[\d.]+|)$/.test(row[i]!)));
   const line = (cells: readonly string[]) =>
     cells.map((cell, i) => (numeric[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
   return [line(headers), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');

@@ -11,6 +11,16 @@ export interface ThroughputRow {
   p50Ms: number;
   p99Ms: number;
   runs: number;
+  /** The spread of ops/s over the runs. */
+  minOpsPerSec: number;
+  maxOpsPerSec: number;
+  /** Each run's ops/s and the machine's 1-minute load average as it started, in the order run. */
+  each: RunFigure[];
+}
+
+export interface RunFigure {
+  opsPerSec: number;
+  loadAverage: number;
 }
 
 export interface MemoryRow {

@@ -1,4 +1,5 @@
 // Runs one scenario: starts its topology, measures what its entry asks for, stops everything.
+import { loadavg } from 'node:os';
 import { sleep } from '../test/helpers/ports.js';
 import { closeIdleClients, openIdleClients } from './idle-clients.js';
 import { readRssMb, sampleRssDuring, type RssSample } from './memory.js';
@@ -8,7 +9,7 @@ import { runMemcacheLoad, type MemcacheLoad } from './memcache-load.js';
 import type { MemoryRow, ScenarioResults, ThroughputRow } from './results.js';
 import type { Scenario } from './scenarios.js';
 import { median, slope } from './statistics.js';
-import { startTopology, targetsOf, type ProxyCommand, type ProxyTarget, type TargetName, type Topology } from './topology.js';
+import { startTopology, targetsOf, withWorkerCounts, type ProxyCommand, type ProxyTarget, type Target, type TargetName, type Topology } from './topology.js';
 
 export interface RunSettings {
   /** Replaces every measured load's request count when set (--requests). */
@@ -34,9 +35,10 @@ const MIN_WARMUP_REQUESTS = 30000;
 const LEAK_WARMUP_SHARE = 0.2;
 
 export async function runScenario(scenario: Scenario, proxies: readonly ProxyCommand[], settings: RunSettings, dir: string): Promise<ScenarioResults> {
-  const topology = await startTopology(scenario.pool, proxies, dir);
+  const { measure } = scenario;
+  const workers = measure.kind === 'throughput' ? measure.workers : undefined;
+  const topology = await startTopology(scenario.pool, workers === undefined ? proxies : withWorkerCounts(proxies, workers), dir);
   try {
-    const { measure } = scenario;
     switch (measure.kind) {
       case 'throughput': {
         if (measure.prefill !== undefined) await runLoad(topology.proxies[0]!.port, measure.prefill);
@@ -64,12 +66,17 @@ function runLoad(port: number, load: Load | MemcacheLoad): Promise<BenchmarkFigu
   return 'generator' in load ? runMemcacheLoad(port, load, RUN_TIMEOUT_MS) : runBenchmark(port, load, RUN_TIMEOUT_MS);
 }
 
+/** One run's figures for one test, with the machine's 1-minute load average as the run started. */
+interface Measured extends BenchmarkFigures {
+  loadAverage: number;
+}
+
 /** Figures of every run so far, by test and then target, in the order they first appeared. */
-type Runs = Map<string, Map<TargetName, BenchmarkFigures[]>>;
+type Runs = Map<string, Map<TargetName, Measured[]>>;
 
 /**
- * Every target in turn, `repeat` times over (so that drift hits all alike); medians per test and
- * target. Each target first gets an unmeasured warm-up pass of the same load, so a freshly started
+ * Every target in turn, `repeat` times over (so that drift hits all alike); medians, min and max
+ * per test and target. Each target first gets an unmeasured warm-up pass of the same load, so a freshly started
  * proxy is measured warm (a JIT runtime's first seconds are not what a long-running proxy does).
  */
 async function measureThroughput(scenario: string, topology: Topology, load: Load | MemcacheLoad, repeat: number): Promise<ThroughputRow[]> {
@@ -77,15 +84,38 @@ async function measureThroughput(scenario: string, topology: Topology, load: Loa
   for (const target of targetsOf(topology)) await runLoad(target.port, warmUp);
   const runs: Runs = new Map();
   for (let i = 0; i < repeat; i++) {
-    for (const target of targetsOf(topology)) record(runs, target.name, await runLoad(target.port, load));
+    for (const target of turnOrder(targetsOf(topology), i)) {
+      const loadAverage = oneMinuteLoad();
+      const figures = await runLoad(target.port, load);
+      record(runs, target.name, figures, loadAverage);
+      reportRun(i + 1, repeat, target.name, figures, loadAverage);
+    }
   }
   return medianRows(scenario, runs);
 }
 
-function record(runs: Runs, target: TargetName, figures: readonly BenchmarkFigures[]): void {
+/**
+ * The targets rotated by one each round (A B C, B C A, C A B, ...): each runs first, and after
+ * each of the others, equally often, and never twice in a row.
+ */
+function turnOrder(targets: readonly Target[], round: number): Target[] {
+  return targets.map((_, k) => targets[(k + round) % targets.length]!);
+}
+
+function oneMinuteLoad(): number {
+  return loadavg()[0]!;
+}
+
+/** Each run on stderr as it ends, so that a run disturbed by other work on the machine shows. */
+function reportRun(run: number, repeat: number, target: TargetName, figures: readonly BenchmarkFigures[], loadAverage: number): void {
+  const ops = figures.map((figure) => `${figure.test} ${figure.opsPerSec.toFixed(0)}`).join(', ');
+  process.stderr.write(`    run ${run}/${repeat} ${target}: ${ops} ops/s (load average ${loadAverage.toFixed(2)})\n`);
+}
+
+function record(runs: Runs, target: TargetName, figures: readonly BenchmarkFigures[], loadAverage: number): void {
   for (const figure of figures) {
-    const byTarget = runs.get(figure.test) ?? new Map<TargetName, BenchmarkFigures[]>();
-    runs.set(figure.test, byTarget.set(target, [...byTarget.get(target) ?? [], figure]));
+    const byTarget = runs.get(figure.test) ?? new Map<TargetName, Measured[]>();
+    runs.set(figure.test, byTarget.set(target, [...byTarget.get(target) ?? [], { ...figure, loadAverage }]));
   }
 }
 
@@ -96,6 +126,9 @@ function medianRows(scenario: string, runs: Runs): ThroughputRow[] {
     p50Ms: median(figures.map((f) => f.p50Ms)),
     p99Ms: median(figures.map((f) => f.p99Ms)),
     runs: figures.length,
+    minOpsPerSec: Math.min(...figures.map((f) => f.opsPerSec)),
+    maxOpsPerSec: Math.max(...figures.map((f) => f.opsPerSec)),
+    each: figures.map((f) => ({ opsPerSec: f.opsPerSec, loadAverage: f.loadAverage })),
   })));
 }
 
@@ -124,11 +157,12 @@ async function measureLoadMemory(scenario: string, proxies: readonly ProxyTarget
   const memory: MemoryRow[] = [];
   for (const proxy of proxies) {
     const startMb = readRssMb(proxy.pid);
+    const loadAverage = oneMinuteLoad();
     const { result: figures, samples } = await sampleRssDuring(proxy.pid, PEAK_SAMPLE_MS, () => runBenchmark(proxy.port, load, RUN_TIMEOUT_MS));
     const endMb = readRssMb(proxy.pid);
     const peakMb = Math.max(endMb, ...samples.map((sample) => sample.rssMb));
     memory.push({ scenario, target: proxy.name, startMb, endMb, peakMb, slopeMbPerMin: null, note: `${load.requests} requests per test, peak sampled every ${PEAK_SAMPLE_MS} ms` });
-    record(runs, proxy.name, figures);
+    record(runs, proxy.name, figures, loadAverage);
   }
   return { throughput: medianRows(scenario, runs), memory };
 }

@@ -2,7 +2,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { poolsYaml } from '../test/helpers/nutcracker.js';
+import { extendedYaml, poolsYaml } from '../test/helpers/nutcracker.js';
 import { freePort, portFreeOn } from '../test/helpers/ports.js';
 import { DnsServer } from '../test/helpers/dns-server.js';
 import type { RedisTls } from '../test/helpers/redis-server.js';
@@ -34,13 +34,24 @@ interface Shard {
   stop(): Promise<void>;
 }
 
-export type ProxyName = 'nutcracker' | 'reference';
+/** `worker_processes` of this proxy: a number, or `auto` (one per CPU). */
+export type WorkerCount = number | 'auto';
+export type ProxyName = 'nutcracker' | 'reference' | `workers-${WorkerCount}`;
 export type TargetName = 'direct' | ProxyName;
 
 /** How to run a proxy: the command before its flags. */
 export interface ProxyCommand {
   name: ProxyName;
   command: readonly string[];
+  /** `global:` keys, written in the extended layout (twemproxy reads only the classic one). */
+  global?: Record<string, string | number>;
+}
+
+/** This proxy once per worker count (`worker_processes`), beside the reference when there is one. */
+export function withWorkerCounts(proxies: readonly ProxyCommand[], counts: readonly WorkerCount[]): ProxyCommand[] {
+  const nutcracker = proxies.find((proxy) => proxy.name === 'nutcracker')!;
+  const variants = counts.map((count): ProxyCommand => ({ ...nutcracker, name: `workers-${count}`, global: { worker_processes: count } }));
+  return [...variants, ...proxies.filter((proxy) => proxy.name === 'reference')];
 }
 
 export interface Target {
@@ -86,14 +97,15 @@ export async function startTopology(shape: PoolShape, proxyCommands: readonly Pr
     }
     const onlyThisProxy = tls !== null || shape.latencyReplicas !== undefined;
     const proxies: ProxyTarget[] = [];
-    for (const { name, command } of proxyCommands.filter((proxy) => !onlyThisProxy || proxy.name === 'nutcracker')) {
+    for (const { name, command, global } of proxyCommands.filter((proxy) => !onlyThisProxy || proxy.name === 'nutcracker')) {
       const port = await freePort();
       const configFile = join(dir, `${name}.yml`);
       const options = {
         hash: 'fnv1a_64', distribution: 'ketama', redis: shape.protocol !== 'memcache',
         ...(tls === null ? {} : { tls_enabled: true, tls_ca_file: tls.ca }), ...routing,
       };
-      writeFileSync(configFile, poolsYaml({ bench: { listen: `127.0.0.1:${port}`, servers, options } }));
+      const pools = { bench: { listen: `127.0.0.1:${port}`, servers, options } };
+      writeFileSync(configFile, global === undefined ? poolsYaml(pools) : extendedYaml(global, pools));
       const child = await startProxy(command, configFile, port, join(dir, `${name}.log`));
       children.push(child);
       proxies.push({ name, port, pid: child.pid! });

@@ -32,7 +32,8 @@ const ONE_SERVER: PoolShape = { shards: 1, servers: 1 };
 const FOUR_SHARDS: PoolShape = { shards: 4, servers: 4 };
 const RING_1000: PoolShape = { shards: 4, servers: 1000 };
 const ONE_TLS_SERVER: PoolShape = { ...ONE_SERVER, tls: true };
-const SIX_REPLICAS: PoolShape = { ...ONE_SERVER, latencyReplicas: 6 };
+const SIX_REPLICAS: PoolShape = { ...ONE_SERVER, replicas: { count: 6, latencyRouting: true } };
+const SIX_ADDRESSES: PoolShape = { ...ONE_SERVER, replicas: { count: 6, latencyRouting: false } };
 
 const FIFTY_CLIENTS = { clients: 50, pipeline: 1, valueSize: 3, keyspace: 100000, requests: 100000 };
 const GET_SET_50: Load = { ...FIFTY_CLIENTS, tests: 'set,get' };
@@ -102,14 +103,28 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'latency-6-get-set-50',
     description: 'as get-set-50, the server a name of 6 replicas routed by latency (latency_routing, weight 80; compared with get-set-50)',
     pool: SIX_REPLICAS,
-    repeat: 3,
+    repeat: RUNS,
     measure: { kind: 'throughput', load: GET_SET_50, baseline: 'get-set-50' },
   },
   {
     name: 'latency-6-get-set-50-p16',
     description: 'as get-set-50-p16, over 6 replicas routed by latency (compared with get-set-50-p16)',
     pool: SIX_REPLICAS,
-    repeat: 3,
+    repeat: RUNS,
+    measure: { kind: 'throughput', load: GET_SET_50_P16, baseline: 'get-set-50-p16' },
+  },
+  {
+    name: 'addresses-6-get-set-50',
+    description: 'as get-set-50, the server a name of 6 addresses taken in turn (no latency_routing; compared with get-set-50)',
+    pool: SIX_ADDRESSES,
+    repeat: RUNS,
+    measure: { kind: 'throughput', load: GET_SET_50, baseline: 'get-set-50' },
+  },
+  {
+    name: 'addresses-6-get-set-50-p16',
+    description: 'as get-set-50-p16, over 6 addresses taken in turn (compared with get-set-50-p16)',
+    pool: SIX_ADDRESSES,
+    repeat: RUNS,
     measure: { kind: 'throughput', load: GET_SET_50_P16, baseline: 'get-set-50-p16' },
   },
   {

@@ -21,11 +21,11 @@ export interface PoolShape {
    */
   tls?: true;
   /**
-   * Latency routing: the pool's one server is a DNS name (served by the test DNS server) that
-   * resolves to this many redis-servers on 127.0.0.2.. (one port); `shards` and `servers` are ignored.
-   * Only this proxy is measured: twemproxy takes one address of a name.
+   * Replicas: the pool's one server is a DNS name (served by the test DNS server) that resolves
+   * to `count` redis-servers on 127.0.0.2.. (one port), routed by latency or in turn; `shards` and
+   * `servers` are ignored. Only this proxy is measured: twemproxy takes one address of a name.
    */
-  latencyReplicas?: number;
+  replicas?: { count: number; latencyRouting: boolean };
 }
 
 /** A started backend server. */
@@ -87,15 +87,15 @@ export async function startTopology(shape: PoolShape, proxyCommands: readonly Pr
     const tls: RedisTls | null = ca === null ? null : { ca: ca.cert, server: await ca.issue('redis', { ips: ['127.0.0.1'] }), authClients: false };
     let servers: string[];
     let routing = {};
-    if (shape.latencyReplicas === undefined) {
+    if (shape.replicas === undefined) {
       for (let i = 0; i < shape.shards; i++) shards.push(await startShard(shape, tls));
       servers = serverLines(shape, shards);
     } else {
       dns = await DnsServer.start();
-      servers = [await startReplicas(shape.latencyReplicas, dns, shards)];
-      routing = { latency_routing: true, dns_servers: [dns.address] };
+      servers = [await startReplicas(shape.replicas.count, dns, shards)];
+      routing = { latency_routing: shape.replicas.latencyRouting, dns_servers: [dns.address] };
     }
-    const onlyThisProxy = tls !== null || shape.latencyReplicas !== undefined;
+    const onlyThisProxy = tls !== null || shape.replicas !== undefined;
     const proxies: ProxyTarget[] = [];
     for (const { name, command, global } of proxyCommands.filter((proxy) => !onlyThisProxy || proxy.name === 'nutcracker')) {
       const port = await freePort();

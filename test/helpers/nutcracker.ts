@@ -82,11 +82,17 @@ export class Nutcracker {
     this.process = child;
     child.stdout!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    await waitFor('nutcracker listeners', async () => {
-      if (child.exitCode !== null) throw new Error(`nutcracker exited with ${child.exitCode}: ${this.output}`);
-      const ready = await Promise.all([...Object.values(this.ports), this.statsPort].map(accepts));
-      return ready.every(Boolean);
-    }, 10000);
+    try {
+      await waitFor('nutcracker listeners', async () => {
+        if (child.exitCode !== null) throw new Error(`nutcracker exited with ${child.exitCode}: ${this.output}`);
+        const ready = await Promise.all([...Object.values(this.ports), this.statsPort].map(accepts));
+        return ready.every(Boolean);
+      }, 10000);
+    } catch (err) {
+      // The caller never gets this instance to destroy: leave no process (or workers) behind.
+      await this.destroy();
+      throw err;
+    }
   }
 
   port(pool: string): number {

@@ -68,6 +68,7 @@ export class Server implements AddressOwner, DiscoveryContext, FailoverOwner {
   private readonly unresolved: RequestSink;
   private lastLookupError: string | null = null;
   private preconnect = false;
+  private discoveryStarted = false;
   private firstLookupDone: () => void = () => undefined;
   /** Settled once the server has addresses or its first lookup failed. */
   readonly firstLookup: Promise<void>;
@@ -163,6 +164,8 @@ export class Server implements AddressOwner, DiscoveryContext, FailoverOwner {
 
   /** Starts following the host name through DNS (nothing to do for an IP literal or a socket), and the latency probes. */
   startDiscovery(): void {
+    if (this.discoveryStarted) return; // a server a reload kept is already under way
+    this.discoveryStarted = true;
     this.discovery?.start();
     this.latencyRouting?.start();
   }

@@ -64,7 +64,7 @@ export class Proxy {
   async start(): Promise<void> {
     // The first requests find the servers' addresses; a name that does not resolve does not stop
     // the start: its server answers with an error until the name resolves (twemproxy issue 355).
-    await waitUntilSettled(Promise.all(this.pools.map((pool) => pool.startDiscovery())), START_LOOKUP_WAIT_MS);
+    await Promise.all(this.pools.map((pool) => this.lookUpServers(pool)));
     try {
       for (const listener of this.listeners) await listener.listen();
       await this.statsServer?.listen(this.options.statsAddr, this.options.statsPort);
@@ -98,6 +98,7 @@ export class Proxy {
         next.push(served);
       } else if (served !== undefined && sameSocket(served.pool.config, poolConfig)) {
         const pool = new Pool(poolConfig, served.pool);
+        await this.lookUpServers(pool);
         const clients = served.listener.handOver(pool, this.clientFactory(pool));
         void this.retire({ pool: served.pool, clients: () => clients, listener: null }, 'changed');
         serving(pool);
@@ -138,6 +139,7 @@ export class Proxy {
 
   private async startPool(config: PoolConfig, previous?: Pool): Promise<ServedPool | null> {
     const pool = new Pool(config, previous);
+    await this.lookUpServers(pool);
     const listener = this.newListener(pool);
     try {
       await listener.listen();
@@ -148,6 +150,11 @@ export class Proxy {
     }
     serving(pool);
     return { pool, listener };
+  }
+
+  /** Starts following the pool's server names, and waits (up to START_LOOKUP_WAIT_MS) for their first lookups. */
+  private lookUpServers(pool: Pool): Promise<void> {
+    return waitUntilSettled(pool.startDiscovery(), START_LOOKUP_WAIT_MS);
   }
 
   private async retire(closing: Closing, why: 'removed' | 'changed'): Promise<void> {

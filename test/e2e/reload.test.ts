@@ -145,21 +145,23 @@ for (const workers of [1, 2]) {
       }
     });
 
-    it('keeps the connections and DNS state of the server lines a changed pool keeps', async () => {
+    it('keeps the connections and DNS state of the server lines a changed pool keeps, and looks up its new names', async () => {
       const dns = await DnsServer.start();
       dns.answer('kept.test', ['127.0.0.1']);
-      const pool = (other: RedisServer, extra: Record<string, string | number | boolean> = {}) => ({
-        servers: [`kept.test:${first.port}:1 kept`, `${other.address}:1 other`],
+      dns.answer('other.test', ['127.0.0.1']);
+      const pool = (other: string, extra: Record<string, string | number | boolean> = {}) => ({
+        servers: [`kept.test:${first.port}:1 kept`, `${other}:1 other`],
         options: { dns_servers: [dns.address], dns_resolve_interval: 0, server_connections: 1, preconnect: true, ...extra },
       });
-      const proxy = await Nutcracker.start({ delta: pool(second) }, [], { global: { worker_processes: workers } });
+      const proxy = await Nutcracker.start({ delta: pool(second.address) }, [], { global: { worker_processes: workers } });
       try {
         await waitFor('delta preconnected', async () => (await connectionIds(first)).length === workers, 5000);
         const kept = await connectionIds(first);
         const lookups = dns.queries('kept.test');
         // Were the kept server looked up again, it would get this address, where nothing listens.
         dns.answer('kept.test', ['127.0.0.9']);
-        const delta = { ...pool(steady, { hash_tag: '{}' }), listen: `127.0.0.1:${proxy.port('delta')}` };
+        // The changed line is a name: the reloaded pool looks it up before it takes clients.
+        const delta = { ...pool(`other.test:${steady.port}`, { hash_tag: '{}' }), listen: `127.0.0.1:${proxy.port('delta')}` };
         writeFileSync(proxy.confFile, extendedYaml({ worker_processes: workers }, { delta }));
         proxy.signal('SIGHUP');
         await waitFor('the changed line connected', async () => (await connectionIds(steady)).length >= workers, 5000);

@@ -88,10 +88,7 @@ export class Listener {
       socket.destroy();
       return;
     }
-    const client = new ClientConnection(socket, this.newHandler(), this.pool.stats);
-    const clients = this.clientSet;
-    clients.add(client);
-    socket.once('close', () => clients.delete(client));
+    new ClientConnection(socket, this.newHandler(), this.pool.stats, this.clientSet);
     this.checkOpenFileLimit();
   }
 }

@@ -5,6 +5,15 @@ import type { Pool } from './pool.js';
 import { Request } from './request.js';
 import type { MergeReplies } from '../protocol/codec.js';
 
+/** Holds the server index of each key while one request is dispatched: one array for all clients. */
+let serverOfKeyScratch = new Int32Array(64);
+
+/** The shared array for the server of each of `keyCount` keys; valid until the next request is dispatched. */
+export function serverOfKeyArray(keyCount: number): Int32Array {
+  if (serverOfKeyScratch.length < keyCount) serverOfKeyScratch = new Int32Array(keyCount * 2);
+  return serverOfKeyScratch;
+}
+
 /**
  * `serverOfKey[k]` is the server index of key k. `encodeFragment` builds the request for the
  * keys at the given positions (in key order); the parent's reply is `merge` of the fragments'.

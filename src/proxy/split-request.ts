@@ -5,13 +5,14 @@ import type { Pool } from './pool.js';
 import { Request } from './request.js';
 import type { MergeReplies } from '../protocol/codec.js';
 
+/** Keys beyond which a request gets an array of its own, so that one huge MGET does not hold megabytes for good. */
+const SHARED_KEYS = 4096;
 /** Holds the server index of each key while one request is dispatched: one array for all clients. */
-let serverOfKeyScratch = new Int32Array(64);
+const serverOfKeyScratch = new Int32Array(SHARED_KEYS);
 
-/** The shared array for the server of each of `keyCount` keys; valid until the next request is dispatched. */
+/** An array for the server of each of `keyCount` keys; the shared one is valid until the next request is dispatched. */
 export function serverOfKeyArray(keyCount: number): Int32Array {
-  if (serverOfKeyScratch.length < keyCount) serverOfKeyScratch = new Int32Array(keyCount * 2);
-  return serverOfKeyScratch;
+  return keyCount <= SHARED_KEYS ? serverOfKeyScratch : new Int32Array(keyCount);
 }
 
 /**

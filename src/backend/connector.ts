@@ -2,9 +2,10 @@
 // The TLS connector checks the certificate against the configured host name (or tls_server_name)
 // and sends it as SNI, whatever address it connects to, and resumes TLS sessions on reconnect.
 import { connect as connectPlain, isIP, type Socket } from 'node:net';
-import { checkServerIdentity, connect as connectTls, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
 import type { TlsConfig } from '../config/types.js';
 import { describeSocketError } from '../util/errors.js';
+import { tlsModule } from '../util/lazy-builtins.js';
 
 /** Where to connect: a host (IP or name) and port, or a unix socket path (`host` when `isUnix`). */
 export interface Endpoint {
@@ -55,16 +56,18 @@ class TlsConnector implements Connector {
   readonly readyEvent = 'secureConnect';
   private readonly context: SecureContext;
   private readonly sessions = new Map<string, Buffer>();
+  private readonly tls = tlsModule();
 
   constructor(private readonly config: TlsConfig) {
-    this.context = createSecureContext({ ca: config.ca ?? undefined, cert: config.cert ?? undefined, key: config.key ?? undefined });
+    this.context = this.tls.createSecureContext({ ca: config.ca ?? undefined, cert: config.cert ?? undefined, key: config.key ?? undefined });
   }
 
   open(endpoint: Endpoint, hostName: string): Socket {
     const name = this.config.serverName ?? hostName;
     // Per name too: Node does not check the name again on a resumed session.
     const sessionKey = `${name} ${endpoint.host}:${endpoint.port}`;
-    const socket = connectTls({
+    const { connect, checkServerIdentity } = this.tls;
+    const socket = connect({
       ...(endpoint.isUnix ? { path: endpoint.host } : { host: endpoint.host, port: endpoint.port }),
       secureContext: this.context,
       rejectUnauthorized: this.config.verifyPeer,

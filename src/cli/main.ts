@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The nutcracker command: twemproxy's command line, signals, pid file and daemon mode.
+import './young-generation.js';
 import { spawn } from 'node:child_process';
 import cluster from 'node:cluster';
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';

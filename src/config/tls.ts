@@ -1,11 +1,11 @@
 // A pool's `tls_*` keys: TLS to its servers. The files are read and checked here, so that `-t`
 // and the start refuse an unreadable, malformed or mismatched file instead of every connection failing later.
-import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import type { KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { createSecureContext } from 'node:tls';
 import type { Entry, Section } from './section.js';
 import type { ServerConfig, TlsConfig } from './types.js';
+import { cryptoModule, tlsModule } from '../util/lazy-builtins.js';
 
 export const TLS_POOL_KEYS: readonly string[] = [
   'tls_enabled', 'tls_verify_peer', 'tls_ca_file', 'tls_cert_file', 'tls_key_file', 'tls_server_name',
@@ -42,7 +42,7 @@ export function readTls(section: Section, servers: readonly ServerConfig[] | nul
 /** What the connections will build from the files: anything OpenSSL refuses is said now, not at the first connection. */
 function checkUsableByOpenSsl(section: Section, tls: TlsConfig): void {
   try {
-    createSecureContext({ ca: tls.ca ?? undefined, cert: tls.cert ?? undefined, key: tls.key ?? undefined });
+    tlsModule().createSecureContext({ ca: tls.ca ?? undefined, cert: tls.cert ?? undefined, key: tls.key ?? undefined });
   } catch (error) {
     section.problem(section.entry('tls_enabled')!,
       `is true, but OpenSSL cannot use the TLS files given (${(error as Error).message}): check tls_ca_file, tls_cert_file and tls_key_file`);
@@ -135,7 +135,7 @@ function readPemFile(section: Section, key: string): PemFile | null {
 
 function parseCertificate(section: Section, file: PemFile, pem: string, what: string): X509Certificate | null {
   try {
-    return new X509Certificate(pem);
+    return new (cryptoModule().X509Certificate)(pem);
   } catch (error) {
     section.problem(file.entry, `names '${file.path}', whose ${what} cannot be parsed (${(error as Error).message}): give a PEM certificate`);
     return null;
@@ -144,7 +144,7 @@ function parseCertificate(section: Section, file: PemFile, pem: string, what: st
 
 function parsePrivateKey(section: Section, file: PemFile): KeyObject | null {
   try {
-    return createPrivateKey(file.pem);
+    return cryptoModule().createPrivateKey(file.pem);
   } catch (error) {
     const reason = ENCRYPTED_PEM.test(file.pem.toString('latin1'))
       ? 'is encrypted, and the proxy cannot ask for its passphrase: give it unencrypted (openssl pkey -in key.pem -out plain-key.pem)'

@@ -9,6 +9,7 @@ import { InputBuffer } from '../util/input-buffer.js';
 import { scheduleFlush, type Flushable } from '../util/flush-scheduler.js';
 import { connectionClosed, connectionOpened, type PoolStats } from '../stats/counters.js';
 import { logDebug, logInfo } from '../log/logger.js';
+import type { ServedClient } from './listener.js';
 
 /** Parses and dispatches the requests found in the bytes a client sent (one per protocol and client). */
 export interface RequestHandler {
@@ -31,6 +32,10 @@ const MAX_UNWRITTEN_BYTES = 4 * 1024 * 1024;
 const MAX_PENDING_REQUESTS = 1024;
 
 let nextClientId = 1;
+
+/** The connection a client socket belongs to: the socket's listeners are shared by every client, not closures of each. */
+const CONNECTION = Symbol('clientConnection');
+type ClientSocket = Socket & { [CONNECTION]: ClientConnection };
 
 export class ClientConnection implements Flushable, RequestOwner {
   flushScheduled = false;
@@ -58,20 +63,44 @@ export class ClientConnection implements Flushable, RequestOwner {
   private readonly input: InputBuffer;
   private need = 0;
 
+  /** `openClients`: the set of open clients it belongs to (its listener's), which it leaves once closed. */
   constructor(
     private readonly socket: Socket,
     private readonly handler: RequestHandler,
     private readonly poolStats: PoolStats,
+    private readonly openClients: Set<ServedClient>,
   ) {
     connectionOpened();
     poolStats.client_connections++;
+    openClients.add(this);
     this.input = new InputBuffer(handler.maxRequestBytes);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('end', () => this.onEnd());
-    socket.on('error', (err) => this.onError(err));
-    socket.on('close', () => this.onClose());
-    socket.on('drain', () => this.flush());
+    (socket as ClientSocket)[CONNECTION] = this;
+    socket.on('data', ClientConnection.onSocketData);
+    socket.on('end', ClientConnection.onSocketEnd);
+    socket.on('error', ClientConnection.onSocketError);
+    socket.on('close', ClientConnection.onSocketClose);
+    socket.on('drain', ClientConnection.onSocketDrain);
+  }
+
+  private static onSocketData(this: ClientSocket, chunk: Buffer): void {
+    this[CONNECTION].onData(chunk);
+  }
+
+  private static onSocketEnd(this: ClientSocket): void {
+    this[CONNECTION].onEnd();
+  }
+
+  private static onSocketError(this: ClientSocket, err: Error): void {
+    this[CONNECTION].onError(err);
+  }
+
+  private static onSocketClose(this: ClientSocket): void {
+    this[CONNECTION].onClose();
+  }
+
+  private static onSocketDrain(this: ClientSocket): void {
+    this[CONNECTION].flush();
   }
 
   get remoteAddress(): string {
@@ -247,6 +276,7 @@ export class ClientConnection implements Flushable, RequestOwner {
 
   private onClose(): void {
     this.closed = true;
+    this.openClients.delete(this);
     this.input.release();
     this.transaction?.clientClosed();
     this.poolStats.client_connections--;

@@ -21,8 +21,8 @@ export interface ServedClient {
   close(): void;
 }
 
-/** Serves a client the listener accepted. */
-export type ClientFactory = (socket: Socket) => ServedClient;
+/** Serves a client the listener accepted; the client is in `openClients` until it is closed. */
+export type ClientFactory = (socket: Socket, openClients: Set<ServedClient>) => ServedClient;
 
 export class Listener {
   private readonly server: NetServer;
@@ -98,10 +98,8 @@ export class Listener {
       socket.destroy();
       return;
     }
-    const client = this.newClient(socket);
-    const clients = this.clientSet;
-    clients.add(client);
-    socket.once('close', () => clients.delete(client));
+    // The client joins the set and leaves it once closed (no closure per client here).
+    this.newClient(socket, this.clientSet);
     this.checkOpenFileLimit();
   }
 }

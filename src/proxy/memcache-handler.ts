@@ -6,7 +6,7 @@ import { Request } from './request.js';
 import type { Pool } from './pool.js';
 import { Command, MAX_VALUE_LENGTH, ParsedRequest, ParseStatus } from '../protocol/memcache/request-parser.js';
 import { mergeRetrieval } from '../protocol/memcache/merge.js';
-import { forwardSplit } from './split-request.js';
+import { forwardSplit, serverOfKeyArray } from './split-request.js';
 
 const NO_REPLY = Buffer.alloc(0);
 const CRLF = Buffer.from('\r\n');
@@ -16,7 +16,6 @@ export class MemcacheHandler implements RequestHandler {
   need = 0;
   readonly maxRequestBytes: number;
   private readonly parsed: ParsedRequest;
-  private serverOfKey = new Int32Array(64);
 
   constructor(private readonly pool: Pool) {
     this.maxRequestBytes = pool.config.maxRequestBytes;
@@ -81,8 +80,7 @@ export class MemcacheHandler implements RequestHandler {
   private forwardRetrieval(client: ClientConnection, buf: Buffer, start: number, end: number): void {
     const parsed = this.parsed;
     const keyCount = parsed.keyCount;
-    if (this.serverOfKey.length < keyCount) this.serverOfKey = new Int32Array(keyCount * 2);
-    const serverOfKey = this.serverOfKey;
+    const serverOfKey = serverOfKeyArray(keyCount);
     let sameServer = true;
     for (let k = 0; k < keyCount; k++) {
       serverOfKey[k] = this.pool.serverIndexForKey(buf, parsed.keyStart(k), parsed.keyEnd(k));

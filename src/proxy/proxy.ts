@@ -131,10 +131,10 @@ export class Proxy {
 
   /** What serves each new client of `pool`: a relay for tcp, else a client connection with its own handler (its parse state). */
   private clientFactory(pool: Pool): ClientFactory {
-    if (pool.config.protocol === 'tcp') return (socket) => new TcpRelay(socket, pool);
+    if (pool.config.protocol === 'tcp') return (socket, openClients) => new TcpRelay(socket, pool, openClients);
     const info = { version: this.options.version, startedAt: this.startedAt, clientCount: () => pool.stats.client_connections };
     const newHandler = () => (pool.config.protocol === 'memcache' ? new MemcacheHandler(pool) : new RedisHandler(pool, info));
-    return (socket) => new ClientConnection(socket, newHandler(), pool.stats);
+    return (socket, openClients) => new ClientConnection(socket, newHandler(), pool.stats, openClients);
   }
 
   private async startPool(config: PoolConfig, previous?: Pool): Promise<ServedPool | null> {

@@ -11,7 +11,7 @@ import { forwardScan } from './redis-scan.js';
 import { ParsedRequest, ParseStatus } from '../protocol/redis/request-parser.js';
 import { InlineParser, InlineStatus } from '../protocol/redis/inline-parser.js';
 import { lookupCommand, Route, type CommandSpec } from '../protocol/redis/commands.js';
-import { forwardSplit } from './split-request.js';
+import { forwardSplit, serverOfKeyArray } from './split-request.js';
 import { mergerFor } from '../protocol/redis/merge.js';
 import { errorReply, OK_REPLY } from '../protocol/redis/resp.js';
 import { LOG_NOTICE } from '../log/logger.js';
@@ -36,9 +36,9 @@ export class RedisHandler implements RequestHandler {
   readonly maxRequestBytes: number;
   private readonly parsed: ParsedRequest;
   private readonly localArgs: LocalArgs;
-  private readonly inline = new InlineParser();
-  private serverOfKey = new Int32Array(64);
-  private readonly unsupportedLog = new BurstLog(LOG_NOTICE, 'unsupported commands', UNSUPPORTED_LOG_WINDOW_MS);
+  // Made at a client's first inline command or unsupported command: most clients send neither.
+  private inline: InlineParser | null = null;
+  private unsupportedLog: BurstLog | null = null;
 
   constructor(private readonly pool: Pool, private readonly info: ProxyInfo) {
     this.maxRequestBytes = pool.config.maxRequestBytes;
@@ -87,7 +87,7 @@ export class RedisHandler implements RequestHandler {
    * as the RESP array it stands for. Returns the position after the line, or -1 when incomplete.
    */
   private handleInline(client: ClientConnection, buf: Buffer, start: number): number {
-    const inline = this.inline;
+    const inline = (this.inline ??= new InlineParser());
     const status = inline.parse(buf, start);
     if (status === InlineStatus.Incomplete) {
       this.need = inline.need;
@@ -322,8 +322,7 @@ export class RedisHandler implements RequestHandler {
   private forwardKeys(client: ClientConnection, buf: Buffer, start: number, end: number, spec: CommandSpec, step: number): void {
     const parsed = this.parsed;
     const keyCount = (parsed.argc - 1) / step;
-    if (this.serverOfKey.length < keyCount) this.serverOfKey = new Int32Array(keyCount * 2);
-    const serverOfKey = this.serverOfKey;
+    const serverOfKey = serverOfKeyArray(keyCount);
     let sameServer = true;
     for (let k = 0; k < keyCount; k++) {
       const arg = 1 + k * step;
@@ -340,6 +339,7 @@ export class RedisHandler implements RequestHandler {
 
   private unsupported(client: ClientConnection, buf: Buffer): void {
     const name = clientText(buf, this.parsed.argStart[0]!, this.parsed.argEnd[0]!);
+    this.unsupportedLog ??= new BurstLog(LOG_NOTICE, 'unsupported commands', UNSUPPORTED_LOG_WINDOW_MS);
     this.unsupportedLog.write(`parsed unsupported command '${name}' from client ${client.remoteAddress} of pool '${this.pool.name}'`);
     client.reply(errorReply(`ERR unknown or unsupported command '${name}': nutcracker cannot route it to a shard`));
     client.transaction?.markRefused();

@@ -14,9 +14,12 @@ export interface ProxyInfo {
   readonly clientCount: () => number;
 }
 
+/** What LocalArgs views before its first request: shared, so that an idle client holds no buffer of its own. */
+const NO_REQUEST = Buffer.alloc(0);
+
 /** The arguments of the request being answered: views into the client's bytes, reused per request. */
 export class LocalArgs {
-  buf: Buffer = Buffer.alloc(0);
+  buf: Buffer = NO_REQUEST;
 
   constructor(private readonly parsed: ParsedRequest) {}
 

@@ -5,6 +5,16 @@ import type { Pool } from './pool.js';
 import { Request } from './request.js';
 import type { MergeReplies } from '../protocol/codec.js';
 
+/** Keys beyond which a request gets an array of its own, so that one huge MGET does not hold megabytes for good. */
+const SHARED_KEYS = 4096;
+/** Holds the server index of each key while one request is dispatched: one array for all clients. */
+const serverOfKeyScratch = new Int32Array(SHARED_KEYS);
+
+/** An array for the server of each of `keyCount` keys; the shared one is valid until the next request is dispatched. */
+export function serverOfKeyArray(keyCount: number): Int32Array {
+  return keyCount <= SHARED_KEYS ? serverOfKeyScratch : new Int32Array(keyCount);
+}
+
 /**
  * `serverOfKey[k]` is the server index of key k. `encodeFragment` builds the request for the
  * keys at the given positions (in key order); the parent's reply is `merge` of the fragments'.

@@ -20,7 +20,9 @@ export class TcpRelay implements ServedClient {
   private attempts = 0;
   private closed = false;
 
-  constructor(private readonly client: Socket, private readonly pool: Pool) {
+  /** `openClients`: its listener's open clients, which it leaves once closed. */
+  constructor(private readonly client: Socket, private readonly pool: Pool, private readonly openClients: Set<ServedClient>) {
+    openClients.add(this);
     connectionOpened();
     pool.stats.client_connections++;
     client.setNoDelay(true);
@@ -76,6 +78,7 @@ export class TcpRelay implements ServedClient {
 
   private clientClosed(): void {
     this.closed = true;
+    this.openClients.delete(this);
     this.backend?.destroy();
     this.pool.stats.client_connections--;
     connectionClosed();

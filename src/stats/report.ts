@@ -2,7 +2,6 @@
 import { hostname } from 'node:os';
 import type { Pool } from '../proxy/pool.js';
 import { connectionCounts, type PoolStats, type ServerStats } from './counters.js';
-import { prometheusText } from './metrics.js';
 import { routingTable, sumRouting, type RoutingTable } from './routing.js';
 
 export interface PoolSnapshot {
@@ -97,9 +96,13 @@ export class StatsSnapshot {
     return { total: this.data.totalConnections + listeners, current: this.data.currentConnections + listeners };
   }
 
-  /** Prometheus text exposition of the same counters, with HELP and TYPE for every metric. */
-  toPrometheus(): Promise<string> {
+  /**
+   * Prometheus text exposition of the same counters, with HELP and TYPE for every metric.
+   * prom-client is loaded at the first /metrics request: a proxy nobody scrapes does not hold it.
+   */
+  async toPrometheus(): Promise<string> {
     const connections = this.connections();
+    const { prometheusText } = await import('./metrics.js');
     return prometheusText({ ...this.data, totalConnections: connections.total, currentConnections: connections.current },
       Math.floor((Date.now() - this.startedAt) / 1000));
   }

@@ -1,8 +1,7 @@
 // twemproxy's stats JSON: same field names, nesting and order, so existing exporters keep working.
 import { hostname } from 'node:os';
-import type { Pool } from '../proxy/pool.js';
 import { connectionCounts, type PoolStats, type ServerStats } from './counters.js';
-import { routingTable, sumRouting, type RoutingTable } from './routing.js';
+import { routingTable, sumRouting, type RoutedPool, type RoutingTable } from './routing.js';
 
 export interface PoolSnapshot {
   name: string;
@@ -26,7 +25,12 @@ export interface StatsData {
 const LATEST_OF = new Set<string>(['server_ejected_at']);
 
 /** A copy of this process's counters now. */
-export function takeStats(pools: readonly Pool[]): StatsData {
+/** What the stats read of a pool (src/proxy's Pool is one). */
+export interface CountedPool extends RoutedPool {
+  readonly stats: PoolStats;
+}
+
+export function takeStats(pools: readonly CountedPool[]): StatsData {
   return {
     totalConnections: connectionCounts.total,
     currentConnections: connectionCounts.current,
@@ -81,7 +85,7 @@ export class StatsSnapshot {
 
   constructor(private readonly version: string, private readonly startedAt: number) {}
 
-  take(pools: readonly Pool[]): void {
+  take(pools: readonly CountedPool[]): void {
     this.update(takeStats(pools));
   }
 

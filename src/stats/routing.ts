@@ -1,7 +1,6 @@
 // The routing table: every logical server's addresses, which of them take traffic, their health
 // and counters. Served as JSON at GET /routing and as per-address series in /metrics, beside
 // twemproxy's stats JSON, which stays as it is.
-import type { Pool } from '../proxy/pool.js';
 import type { Server } from '../backend/server.js';
 import type { Address } from '../backend/address.js';
 
@@ -44,7 +43,13 @@ export interface ServerRoute {
 
 export type RoutingTable = Record<string, { servers: Record<string, ServerRoute> }>;
 
-export function routingTable(pools: readonly Pool[]): RoutingTable {
+/** What the routing table reads of a pool (src/proxy's Pool is one). */
+export interface RoutedPool {
+  readonly name: string;
+  readonly servers: readonly Server[];
+}
+
+export function routingTable(pools: readonly RoutedPool[]): RoutingTable {
   const now = Date.now();
   return Object.fromEntries(pools.map((pool) => [pool.name, {
     servers: Object.fromEntries(pool.servers.map((server) => [server.name, serverRoute(server, now)])),

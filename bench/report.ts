@@ -9,7 +9,10 @@ interface RatedRow extends ThroughputRow {
   vsReference: number | null;
 }
 
-/** A scenario's ops/s over its baseline scenario's, per test and target (ring-1000 over ring-4). */
+/**
+ * A scenario's ops/s over its baseline scenario's, per test and target (ring-1000 over ring-4); or,
+ * in a scenario of variants, each variant's over the first's (baseline `scenario:variant`).
+ */
 interface Comparison {
   scenario: string;
   baseline: string;
@@ -53,6 +56,10 @@ function rate(rows: readonly ThroughputRow[]): RatedRow[] {
 }
 
 function compareWithBaselines(scenarios: readonly Scenario[], rows: readonly ThroughputRow[]): Comparison[] {
+  return [...compareScenarios(scenarios, rows), ...compareVariants(scenarios, rows)];
+}
+
+function compareScenarios(scenarios: readonly Scenario[], rows: readonly ThroughputRow[]): Comparison[] {
   return scenarios.flatMap((scenario) => {
     const baseline = scenario.measure.kind === 'throughput' ? scenario.measure.baseline : undefined;
     if (baseline === undefined) return [];
@@ -60,6 +67,18 @@ function compareWithBaselines(scenarios: readonly Scenario[], rows: readonly Thr
       const base = rows.find((other) => other.scenario === baseline && other.test === row.test && other.target === row.target);
       return base === undefined ? [] : [{ scenario: row.scenario, baseline, test: row.test, target: row.target, ratio: row.opsPerSec / base.opsPerSec }];
     });
+  });
+}
+
+function compareVariants(scenarios: readonly Scenario[], rows: readonly ThroughputRow[]): Comparison[] {
+  return scenarios.flatMap((scenario) => {
+    const [first, ...others] = scenario.measure.kind === 'throughput' ? scenario.measure.variants ?? [] : [];
+    if (first === undefined) return [];
+    const ofVariant = (name: string, test: string) => rows.find((row) => row.scenario === scenario.name && row.test === test && row.target === name);
+    return others.flatMap((variant) => rows.filter((row) => row.scenario === scenario.name && row.target === variant.name).flatMap((row) => {
+      const base = ofVariant(first.name, row.test);
+      return base === undefined ? [] : [{ scenario: scenario.name, baseline: `${scenario.name}:${first.name}`, test: row.test, target: row.target, ratio: row.opsPerSec / base.opsPerSec }];
+    }));
   });
 }
 

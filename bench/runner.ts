@@ -9,7 +9,7 @@ import { runMemcacheLoad, type MemcacheLoad } from './memcache-load.js';
 import type { MemoryRow, ScenarioResults, ThroughputRow } from './results.js';
 import type { Scenario } from './scenarios.js';
 import { median, slope } from './statistics.js';
-import { startTopology, targetsOf, withWorkerCounts, type ProxyCommand, type ProxyTarget, type Target, type TargetName, type Topology } from './topology.js';
+import { startTopology, targetsOf, withVariants, type ProxyCommand, type ProxyTarget, type Target, type TargetName, type Topology } from './topology.js';
 
 export interface RunSettings {
   /** Replaces every measured load's request count when set (--requests). */
@@ -36,8 +36,8 @@ const LEAK_WARMUP_SHARE = 0.2;
 
 export async function runScenario(scenario: Scenario, proxies: readonly ProxyCommand[], settings: RunSettings, dir: string): Promise<ScenarioResults> {
   const { measure } = scenario;
-  const workers = measure.kind === 'throughput' ? measure.workers : undefined;
-  const topology = await startTopology(scenario.pool, workers === undefined ? proxies : withWorkerCounts(proxies, workers), dir);
+  const variants = measure.kind === 'throughput' ? measure.variants : undefined;
+  const topology = await startTopology(scenario.pool, variants === undefined ? proxies : withVariants(proxies, variants), dir);
   try {
     switch (measure.kind) {
       case 'throughput': {

@@ -1,14 +1,14 @@
 // The benchmark's scenarios, one entry each: a pool shape and what is measured on it.
 import type { Load } from './redis-benchmark.js';
 import type { MemcacheLoad } from './memcache-load.js';
-import type { PoolShape, WorkerCount } from './topology.js';
+import type { PoolShape, Variant, WorkerCount } from './topology.js';
 
 export type Measure =
   /**
    * ops/s and latency for each target; `prefill` runs once through the proxy first, unmeasured;
-   * with `workers`, this proxy is measured once per `worker_processes` value instead of once.
+   * with `variants`, this proxy is measured once per variant instead of once, each against the first.
    */
-  | { kind: 'throughput'; load: Load | MemcacheLoad; prefill?: Load | MemcacheLoad; baseline?: string; workers?: readonly WorkerCount[] }
+  | { kind: 'throughput'; load: Load | MemcacheLoad; prefill?: Load | MemcacheLoad; baseline?: string; variants?: readonly Variant[] }
   /** The proxies' resident size with this many idle client connections open. */
   | { kind: 'idle-memory'; connections: number }
   /** The proxies' resident size before, during (peak) and after the load, and its throughput. */
@@ -32,8 +32,7 @@ const ONE_SERVER: PoolShape = { shards: 1, servers: 1 };
 const FOUR_SHARDS: PoolShape = { shards: 4, servers: 4 };
 const RING_1000: PoolShape = { shards: 4, servers: 1000 };
 const ONE_TLS_SERVER: PoolShape = { ...ONE_SERVER, tls: true };
-const SIX_REPLICAS: PoolShape = { ...ONE_SERVER, replicas: { count: 6, latencyRouting: true } };
-const SIX_ADDRESSES: PoolShape = { ...ONE_SERVER, replicas: { count: 6, latencyRouting: false } };
+const SIX_REPLICAS: PoolShape = { ...ONE_SERVER, replicas: { count: 6, latencyRouting: false } };
 
 const FIFTY_CLIENTS = { clients: 50, pipeline: 1, valueSize: 3, keyspace: 100000, requests: 100000 };
 const GET_SET_50: Load = { ...FIFTY_CLIENTS, tests: 'set,get' };
@@ -41,6 +40,12 @@ const GET_SET_50_P16: Load = { ...GET_SET_50, pipeline: 16, requests: 1000000 };
 const PIPELINED_1K: Load = { ...GET_SET_50, pipeline: 16, valueSize: 1024, keyspace: 10000, requests: 500000 };
 const RING_LOAD: Load = { ...GET_SET_50, pipeline: 16, requests: 500000 };
 const WORKER_COUNTS: readonly WorkerCount[] = [1, 2, 'auto'];
+const WORKER_VARIANTS = WORKER_COUNTS.map((count): Variant => ({ name: `workers-${count}`, global: { worker_processes: count } }));
+/** The same 6 replicas with and without latency routing: what the routing itself costs. */
+const ROUTING_VARIANTS: readonly Variant[] = [
+  { name: 'in-turn', options: { latency_routing: false } },
+  { name: 'latency-routing', options: { latency_routing: true } },
+];
 const TEN_KEYS = Array.from({ length: 10 }, () => 'key:__rand_int__');
 
 const MEMCACHED_ONE: PoolShape = { ...ONE_SERVER, protocol: 'memcache' };
@@ -76,14 +81,14 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'as get-set-50, this proxy with worker_processes 1, 2 and auto (one per CPU) side by side',
     pool: ONE_SERVER,
     repeat: RUNS,
-    measure: { kind: 'throughput', load: GET_SET_50, workers: WORKER_COUNTS },
+    measure: { kind: 'throughput', load: GET_SET_50, variants: WORKER_VARIANTS },
   },
   {
     name: 'workers-50-p16',
     description: 'as get-set-50-p16 (500,000 requests), this proxy with worker_processes 1, 2 and auto side by side',
     pool: ONE_SERVER,
     repeat: RUNS,
-    measure: { kind: 'throughput', load: { ...GET_SET_50_P16, requests: 500000 }, workers: WORKER_COUNTS },
+    measure: { kind: 'throughput', load: { ...GET_SET_50_P16, requests: 500000 }, variants: WORKER_VARIANTS },
   },
   {
     name: 'tls-get-set-50',
@@ -100,32 +105,18 @@ export const SCENARIOS: readonly Scenario[] = [
     measure: { kind: 'throughput', load: GET_SET_50_P16, baseline: 'get-set-50-p16' },
   },
   {
-    name: 'latency-6-get-set-50',
-    description: 'as get-set-50, the server a name of 6 replicas routed by latency (latency_routing, weight 80; compared with get-set-50)',
+    name: 'routing-6-get-set-50',
+    description: 'as get-set-50, the server a name of 6 replicas, taken in turn and routed by latency (latency_routing, weight 80) side by side',
     pool: SIX_REPLICAS,
     repeat: RUNS,
-    measure: { kind: 'throughput', load: GET_SET_50, baseline: 'get-set-50' },
+    measure: { kind: 'throughput', load: GET_SET_50, variants: ROUTING_VARIANTS },
   },
   {
-    name: 'latency-6-get-set-50-p16',
-    description: 'as get-set-50-p16, over 6 replicas routed by latency (compared with get-set-50-p16)',
+    name: 'routing-6-get-set-50-p16',
+    description: 'as get-set-50-p16, over 6 replicas taken in turn and routed by latency side by side',
     pool: SIX_REPLICAS,
     repeat: RUNS,
-    measure: { kind: 'throughput', load: GET_SET_50_P16, baseline: 'get-set-50-p16' },
-  },
-  {
-    name: 'addresses-6-get-set-50',
-    description: 'as get-set-50, the server a name of 6 addresses taken in turn (no latency_routing; compared with get-set-50)',
-    pool: SIX_ADDRESSES,
-    repeat: RUNS,
-    measure: { kind: 'throughput', load: GET_SET_50, baseline: 'get-set-50' },
-  },
-  {
-    name: 'addresses-6-get-set-50-p16',
-    description: 'as get-set-50-p16, over 6 addresses taken in turn (compared with get-set-50-p16)',
-    pool: SIX_ADDRESSES,
-    repeat: RUNS,
-    measure: { kind: 'throughput', load: GET_SET_50_P16, baseline: 'get-set-50-p16' },
+    measure: { kind: 'throughput', load: GET_SET_50_P16, variants: ROUTING_VARIANTS },
   },
   {
     name: 'mset-10-4shards',

@@ -36,22 +36,30 @@ interface Shard {
 
 /** `worker_processes` of this proxy: a number, or `auto` (one per CPU). */
 export type WorkerCount = number | 'auto';
-export type ProxyName = 'nutcracker' | 'reference' | `workers-${WorkerCount}`;
+/** This proxy under another name, with other settings: variants of one scenario are measured side by side. */
+export type VariantName = `workers-${WorkerCount}` | 'latency-routing' | 'in-turn';
+export type ProxyName = 'nutcracker' | 'reference' | VariantName;
 export type TargetName = 'direct' | ProxyName;
 
-/** How to run a proxy: the command before its flags. */
-export interface ProxyCommand {
-  name: ProxyName;
-  command: readonly string[];
+/** What a variant changes in the config this proxy is given. */
+export interface Variant {
+  name: VariantName;
   /** `global:` keys, written in the extended layout (twemproxy reads only the classic one). */
   global?: Record<string, string | number>;
+  /** Pool keys, over the scenario's. */
+  options?: Record<string, unknown>;
 }
 
-/** This proxy once per worker count (`worker_processes`), beside the reference when there is one. */
-export function withWorkerCounts(proxies: readonly ProxyCommand[], counts: readonly WorkerCount[]): ProxyCommand[] {
+/** How to run a proxy: the command before its flags, and what its config differs in. */
+export interface ProxyCommand extends Omit<Variant, 'name'> {
+  name: ProxyName;
+  command: readonly string[];
+}
+
+/** This proxy once per variant, beside the reference when there is one. */
+export function withVariants(proxies: readonly ProxyCommand[], variants: readonly Variant[]): ProxyCommand[] {
   const nutcracker = proxies.find((proxy) => proxy.name === 'nutcracker')!;
-  const variants = counts.map((count): ProxyCommand => ({ ...nutcracker, name: `workers-${count}`, global: { worker_processes: count } }));
-  return [...variants, ...proxies.filter((proxy) => proxy.name === 'reference')];
+  return [...variants.map((variant): ProxyCommand => ({ ...nutcracker, ...variant })), ...proxies.filter((proxy) => proxy.name === 'reference')];
 }
 
 export interface Target {
@@ -97,12 +105,12 @@ export async function startTopology(shape: PoolShape, proxyCommands: readonly Pr
     }
     const onlyThisProxy = tls !== null || shape.replicas !== undefined;
     const proxies: ProxyTarget[] = [];
-    for (const { name, command, global } of proxyCommands.filter((proxy) => !onlyThisProxy || proxy.name === 'nutcracker')) {
+    for (const { name, command, global, options: variantOptions } of proxyCommands.filter((proxy) => !onlyThisProxy || proxy.name !== 'reference')) {
       const port = await freePort();
       const configFile = join(dir, `${name}.yml`);
       const options = {
         hash: 'fnv1a_64', distribution: 'ketama', redis: shape.protocol !== 'memcache',
-        ...(tls === null ? {} : { tls_enabled: true, tls_ca_file: tls.ca }), ...routing,
+        ...(tls === null ? {} : { tls_enabled: true, tls_ca_file: tls.ca }), ...routing, ...variantOptions,
       };
       const pools = { bench: { listen: `127.0.0.1:${port}`, servers, options } };
       writeFileSync(configFile, global === undefined ? poolsYaml(pools) : extendedYaml(global, pools));

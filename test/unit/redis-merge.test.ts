@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Merge } from '../../src/protocol/redis/commands.js';
 import { mergeReplies } from '../../src/protocol/redis/merge.js';
 
-const fragment = (reply: string, keyPositions: number[] | null = null) => ({ reply: Buffer.from(reply), keyPositions });
+const fragment = (reply: string, keyPositions: number[] | null = null) => ({ data: Buffer.alloc(0), reply: Buffer.from(reply), keyPositions });
 
 describe('merging the replies of a split request', () => {
   it('MGET: puts each value back at its key position', () => {

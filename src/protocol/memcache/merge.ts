@@ -2,6 +2,7 @@
 // of the keys it holds, in the order they were asked, and END; the client gets every block at its
 // key's position among all the keys, then one END.
 import type { FragmentReply } from '../codec.js';
+import { KeySpans } from '../key-spans.js';
 import { END, isWord, readValueBlock, startsWith, VALUE, type ValueBlock } from './reply-scanner.js';
 
 const END_LINE = Buffer.from('END\r\n');
@@ -10,24 +11,23 @@ const SPACE = 32;
 const block: ValueBlock = { keyStart: 0, keyEnd: 0, end: 0 };
 
 export function mergeRetrieval(fragments: readonly FragmentReply[], keyCount: number): Buffer {
-  const parts: (Buffer | undefined)[] = new Array(keyCount + 1);
-  for (const fragment of fragments) {
-    const reply = fragment.reply!;
+  const spans = KeySpans.forKeys(keyCount);
+  for (let f = 0; f < fragments.length; f++) {
+    const reply = fragments[f]!.reply!;
     // An error (SERVER_ERROR ...) from one server is the answer to the whole request.
     if (!startsWith(reply, 0, reply.length, VALUE) && !isWord(reply, 0, reply.length - 2, END)) return reply;
-    if (!placeBlocks(reply, fragment, parts)) {
+    if (!placeBlocks(reply, fragments[f]!, f, spans)) {
       return Buffer.from('SERVER_ERROR nutcracker: unexpected reply from a server for a split get\r\n');
     }
   }
-  parts[keyCount] = END_LINE;
-  return Buffer.concat(parts.filter((part): part is Buffer => part !== undefined));
+  return spans.join(fragments, '', END_LINE);
 }
 
 /**
  * Puts each value block of one server's reply at the position of the key it answers, found by
  * walking the keys of the fragment's own "get k1 k2 ...\r\n" in order.
  */
-function placeBlocks(reply: Buffer, fragment: FragmentReply, parts: (Buffer | undefined)[]): boolean {
+function placeBlocks(reply: Buffer, fragment: FragmentReply, fragmentIndex: number, spans: KeySpans): boolean {
   const request = fragment.data;
   const positions = fragment.keyPositions!;
   const keysEnd = request.length - 2;
@@ -46,7 +46,7 @@ function placeBlocks(reply: Buffer, fragment: FragmentReply, parts: (Buffer | un
       if (matches) break;
       next++;
     }
-    parts[positions[next++]!] = reply.subarray(pos, block.end);
+    spans.place(positions[next++]!, fragmentIndex, pos, block.end);
     pos = block.end;
   }
   return reply.length - pos === END_LINE.length && END_LINE.compare(reply, pos) === 0;

@@ -2,12 +2,8 @@
 import { Merge } from './commands.js';
 import { REPLY_INCOMPLETE, REPLY_INVALID, ReplyScanner } from './reply-parser.js';
 import { INVALID, INCOMPLETE, errorReply, integerReply, OK_REPLY, readNumberLine } from './resp.js';
-import type { MergeReplies } from '../codec.js';
-
-export interface FragmentReply {
-  readonly reply: Buffer | null;
-  readonly keyPositions: number[] | null;
-}
+import type { FragmentReply, MergeReplies } from '../codec.js';
+import { KeySpans } from '../key-spans.js';
 
 const scanner = new ReplyScanner();
 const number = { value: 0 };
@@ -37,21 +33,20 @@ export function mergerFor(merge: Merge): MergeReplies {
 
 /** MGET: each fragment answered an array for its keys; put every element back at its key's position. */
 function mergeValues(fragments: readonly FragmentReply[], keyCount: number): Buffer {
-  const parts: Buffer[] = new Array(keyCount + 1);
-  parts[0] = Buffer.from(`*${keyCount}\r\n`);
-  for (const fragment of fragments) {
-    const reply = fragment.reply!;
-    const positions = fragment.keyPositions!;
+  const spans = KeySpans.forKeys(keyCount);
+  for (let f = 0; f < fragments.length; f++) {
+    const reply = fragments[f]!.reply!;
+    const positions = fragments[f]!.keyPositions!;
     let pos = readArrayHeader(reply, positions.length);
     if (pos < 0) return invalidReply('MGET');
     for (const keyPosition of positions) {
       const end = scanner.scan(reply, pos);
       if (end === REPLY_INCOMPLETE || end === REPLY_INVALID) return invalidReply('MGET');
-      parts[keyPosition + 1] = reply.subarray(pos, end);
+      spans.place(keyPosition, f, pos, end);
       pos = end;
     }
   }
-  return Buffer.concat(parts);
+  return spans.join(fragments, `*${keyCount}\r\n`, null);
 }
 
 /** DEL, UNLINK, EXISTS, TOUCH: the integers add up. */

@@ -86,7 +86,8 @@ function listing(): string {
 
 /** This proxy, run as a user would (the built CLI), and the reference binary when NUTCRACKER_REF names one. */
 function proxyCommands(reference: string | null): ProxyCommand[] {
-  const nutcracker: ProxyCommand = { name: 'nutcracker', command: [process.execPath, NUTCRACKER_MAIN] };
+  // Started through its shebang (and the Node.js flags on it), as the installed command is.
+  const nutcracker: ProxyCommand = { name: 'nutcracker', command: [NUTCRACKER_MAIN] };
   if (reference === null) return [nutcracker];
   try {
     accessSync(reference, constants.X_OK);

@@ -48,6 +48,12 @@ describe('nutcracker command line: information flags', () => {
     }
   });
 
+  it('runs as an executable through its own first line (env -S node with its Node.js flags), as npm start and an installed nutcracker do', async () => {
+    const result = await runCommand(NUTCRACKER_MAIN, ['-V']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, `This is nutcracker-${VERSION}\n`);
+  });
+
   it('-h, --help and -? print the usage with every option and exit 0', async () => {
     for (const flag of ['-h', '--help', '-?']) {
       const result = await runNutcracker([flag]);

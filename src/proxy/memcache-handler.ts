@@ -10,16 +10,18 @@ import { forwardSplit, serverOfKeyArray } from './split-request.js';
 
 const NO_REPLY = Buffer.alloc(0);
 const CRLF = Buffer.from('\r\n');
+/** The parse state of every client that has sent nothing yet; never parsed into. */
+const NOT_STARTED = new ParsedRequest();
 
 /** One client's handler: it holds the parse of that client's current, possibly incomplete, request. */
 export class MemcacheHandler implements RequestHandler {
   need = 0;
   readonly maxRequestBytes: number;
-  private readonly parsed: ParsedRequest;
+  // Made at the client's first bytes: an idle client holds the shared one.
+  private parsed = NOT_STARTED;
 
   constructor(private readonly pool: Pool) {
     this.maxRequestBytes = pool.config.maxRequestBytes;
-    this.parsed = new ParsedRequest(Math.min(MAX_VALUE_LENGTH, this.maxRequestBytes));
   }
 
   /** `message` is memcached's whole error line ("CLIENT_ERROR bad data chunk", "ERROR"). */
@@ -28,6 +30,7 @@ export class MemcacheHandler implements RequestHandler {
   }
 
   handle(client: ClientConnection, buf: Buffer, start: number): number {
+    if (this.parsed === NOT_STARTED) this.parsed = new ParsedRequest(Math.min(MAX_VALUE_LENGTH, this.maxRequestBytes));
     const parsed = this.parsed;
     let pos = start;
     while (pos < buf.length && client.hasRoom) {

@@ -30,27 +30,36 @@ const SPANS_SHARDS = -2;
 /** Refused by the routing rules (argument count, EVAL numkeys): `route` replies the error. */
 const NOT_ROUTABLE = -3;
 
+/** The parse state of every client that has sent nothing yet; never parsed into. */
+const NOT_STARTED = new ParsedRequest();
+const NO_ARGS = new LocalArgs(NOT_STARTED);
+
 /** One client's handler: it holds the parse of that client's current, possibly incomplete, request. */
 export class RedisHandler implements RequestHandler {
   need = 0;
   readonly maxRequestBytes: number;
-  private readonly parsed: ParsedRequest;
-  private readonly localArgs: LocalArgs;
+  // Made at the client's first bytes (startParsing): an idle client holds the shared ones.
+  private parsed = NOT_STARTED;
+  private localArgs = NO_ARGS;
   // Made at a client's first inline command or unsupported command: most clients send neither.
   private inline: InlineParser | null = null;
   private unsupportedLog: BurstLog | null = null;
 
   constructor(private readonly pool: Pool, private readonly info: ProxyInfo) {
     this.maxRequestBytes = pool.config.maxRequestBytes;
-    this.parsed = new ParsedRequest(this.maxRequestBytes);
-    this.localArgs = new LocalArgs(this.parsed);
   }
 
   protocolErrorReply(message: string): Buffer {
     return errorReply(`ERR ${message}`);
   }
 
+  private startParsing(): void {
+    this.parsed = new ParsedRequest(this.maxRequestBytes);
+    this.localArgs = new LocalArgs(this.parsed);
+  }
+
   handle(client: ClientConnection, buf: Buffer, start: number): number {
+    if (this.parsed === NOT_STARTED) this.startParsing();
     const parsed = this.parsed;
     let pos = start;
     while (pos < buf.length && client.hasRoom) {

@@ -32,7 +32,7 @@ const ONE_SERVER: PoolShape = { shards: 1, servers: 1 };
 const FOUR_SHARDS: PoolShape = { shards: 4, servers: 4 };
 const RING_1000: PoolShape = { shards: 4, servers: 1000 };
 const ONE_TLS_SERVER: PoolShape = { ...ONE_SERVER, tls: true };
-const SIX_REPLICAS: PoolShape = { ...ONE_SERVER, replicas: { count: 6, latencyRouting: false } };
+const SIX_REPLICAS: PoolShape = { ...ONE_SERVER, replicas: { count: 6 } };
 
 const FIFTY_CLIENTS = { clients: 50, pipeline: 1, valueSize: 3, keyspace: 100000, requests: 100000 };
 const GET_SET_50: Load = { ...FIFTY_CLIENTS, tests: 'set,get' };

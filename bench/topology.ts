@@ -22,10 +22,11 @@ export interface PoolShape {
   tls?: true;
   /**
    * Replicas: the pool's one server is a DNS name (served by the test DNS server) that resolves
-   * to `count` redis-servers on 127.0.0.2.. (one port), routed by latency or in turn; `shards` and
-   * `servers` are ignored. Only this proxy is measured: twemproxy takes one address of a name.
+   * to `count` redis-servers on 127.0.0.2.. (one port), taken in turn unless a variant sets
+   * `latency_routing`; `shards` and `servers` are ignored. Only this proxy is measured: twemproxy
+   * takes one address of a name.
    */
-  replicas?: { count: number; latencyRouting: boolean };
+  replicas?: { count: number };
 }
 
 /** A started backend server. */
@@ -94,14 +95,14 @@ export async function startTopology(shape: PoolShape, proxyCommands: readonly Pr
     ca = shape.tls ? await TestCa.create() : null;
     const tls: RedisTls | null = ca === null ? null : { ca: ca.cert, server: await ca.issue('redis', { ips: ['127.0.0.1'] }), authClients: false };
     let servers: string[];
-    let routing = {};
+    let discovery = {};
     if (shape.replicas === undefined) {
       for (let i = 0; i < shape.shards; i++) shards.push(await startShard(shape, tls));
       servers = serverLines(shape, shards);
     } else {
       dns = await DnsServer.start();
       servers = [await startReplicas(shape.replicas.count, dns, shards)];
-      routing = { latency_routing: shape.replicas.latencyRouting, dns_servers: [dns.address] };
+      discovery = { dns_servers: [dns.address] };
     }
     const onlyThisProxy = tls !== null || shape.replicas !== undefined;
     const proxies: ProxyTarget[] = [];
@@ -110,7 +111,7 @@ export async function startTopology(shape: PoolShape, proxyCommands: readonly Pr
       const configFile = join(dir, `${name}.yml`);
       const options = {
         hash: 'fnv1a_64', distribution: 'ketama', redis: shape.protocol !== 'memcache',
-        ...(tls === null ? {} : { tls_enabled: true, tls_ca_file: tls.ca }), ...routing, ...variantOptions,
+        ...(tls === null ? {} : { tls_enabled: true, tls_ca_file: tls.ca }), ...discovery, ...variantOptions,
       };
       const pools = { bench: { listen: `127.0.0.1:${port}`, servers, options } };
       writeFileSync(configFile, global === undefined ? poolsYaml(pools) : extendedYaml(global, pools));

@@ -2,8 +2,11 @@
 // reply is sized once and copied once: no buffer per key, no list of parts to concatenate.
 import type { FragmentReply } from './codec.js';
 
-/** Keys beyond which a merge gets tables of its own, so that one huge MGET does not hold them for good. */
-const SHARED_KEYS = 4096;
+/**
+ * Keys beyond which a split request or its merge gets per-key tables of its own, so that one huge
+ * MGET does not hold them for good; up to it, one table for all clients serves.
+ */
+export const SHARED_KEYS = 4096;
 const NOT_PLACED = -1;
 
 export class KeySpans {

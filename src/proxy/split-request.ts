@@ -4,9 +4,8 @@ import type { ClientConnection } from './client-connection.js';
 import type { Pool } from './pool.js';
 import { Request } from './request.js';
 import type { MergeReplies } from '../protocol/codec.js';
+import { SHARED_KEYS } from '../protocol/key-spans.js';
 
-/** Keys beyond which a request gets an array of its own, so that one huge MGET does not hold megabytes for good. */
-const SHARED_KEYS = 4096;
 /** Holds the server index of each key while one request is dispatched: one array for all clients. */
 const serverOfKeyScratch = new Int32Array(SHARED_KEYS);
 

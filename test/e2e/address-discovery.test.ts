@@ -12,6 +12,7 @@ import { Dnsmasq } from '../helpers/dnsmasq.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { MemcachedServer, memcacheRequest } from '../helpers/memcached.js';
 import { portFreeOn, waitFor } from '../helpers/ports.js';
+import { ClientLoops } from '../helpers/client-loops.js';
 
 const IPS = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'];
 const CLIENTS = 8;
@@ -37,18 +38,17 @@ class Load {
   ok = 0;
   failed = 0;
   readonly errors: string[] = [];
-  private running = true;
-  private readonly loops: Promise<void>[];
-  private readonly clients: IORedis[];
+  private readonly traffic: ClientLoops<IORedis>;
 
   constructor(port: number) {
-    this.clients = Array.from({ length: CLIENTS }, () => new IORedis({ host: '127.0.0.1', port, maxRetriesPerRequest: 0, enableOfflineQueue: true }));
-    for (const client of this.clients) client.on('error', () => undefined);
-    this.loops = this.clients.map((client, index) => this.run(client, index));
+    const clients = Array.from({ length: CLIENTS }, () => new IORedis({ host: '127.0.0.1', port, maxRetriesPerRequest: 0, enableOfflineQueue: true }));
+    for (const client of clients) client.on('error', () => undefined);
+    this.traffic = new ClientLoops(clients, (client) => client.disconnect());
+    this.traffic.start((client, index) => this.run(client, index));
   }
 
   private async run(client: IORedis, index: number): Promise<void> {
-    for (let turn = 0; this.running && turn < 1_000_000; turn++) {
+    for (let turn = 0; this.traffic.running && turn < 1_000_000; turn++) {
       const pipeline = client.pipeline();
       for (let i = 0; i < PIPELINE / 2; i++) pipeline.set(`{c${index}}:${i}`, `v${turn}`).get(`{c${index}}:${i}`);
       const results = (await pipeline.exec().catch((err: Error) => [[err, null]])) ?? [];
@@ -67,10 +67,8 @@ class Load {
     await waitFor(`${count} more requests`, () => this.ok >= target, timeoutMs);
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    await Promise.all(this.loops);
-    for (const client of this.clients) client.disconnect();
+  stop(): Promise<void> {
+    return this.traffic.stop();
   }
 }
 

@@ -11,6 +11,7 @@ import { Nutcracker } from '../helpers/nutcracker.js';
 import { Dnsmasq } from '../helpers/dnsmasq.js';
 import { Redis as IORedis } from 'ioredis';
 import { portFreeOn, waitFor } from '../helpers/ports.js';
+import { ClientLoops } from '../helpers/client-loops.js';
 
 const OLD_PRIMARY = '127.0.0.2';
 const NEW_PRIMARY = '127.0.0.3';
@@ -29,11 +30,11 @@ class Writers {
   readonly acknowledged: number[] = new Array(WRITERS).fill(0);
   /** Longest time (ms) one pipeline waited for its replies. */
   longestWrite = 0;
-  private running = true;
-  private loops: Promise<void>[] = [];
+  private readonly traffic: ClientLoops<IORedis>;
 
-  constructor(private readonly clients: IORedis[]) {
+  constructor(clients: IORedis[]) {
     for (const client of clients) client.on('error', () => undefined);
+    this.traffic = new ClientLoops(clients, (client) => client.disconnect());
   }
 
   static connect(port: number): Writers {
@@ -41,13 +42,13 @@ class Writers {
   }
 
   start(): void {
-    this.loops = this.clients.map((client, index) => this.run(client, index));
+    this.traffic.start((client, index) => this.run(client, index));
   }
 
   private async run(client: IORedis, index: number): Promise<void> {
     const stopAt = Date.now() + 60_000;
     const key = `failover:${index}`;
-    for (let value = 1; this.running && value < 10_000_000 && Date.now() < stopAt; value += PIPELINE) {
+    for (let value = 1; this.traffic.running && value < 10_000_000 && Date.now() < stopAt; value += PIPELINE) {
       const pipeline = client.pipeline();
       for (let step = 0; step < PIPELINE; step++) pipeline.set(key, String(value + step)).get(key);
       const sent = Date.now();
@@ -70,10 +71,8 @@ class Writers {
     await waitFor(`${count} more acknowledged writes`, () => this.ok >= target, timeoutMs);
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    await Promise.all(this.loops);
-    for (const client of this.clients) client.disconnect();
+  stop(): Promise<void> {
+    return this.traffic.stop();
   }
 }
 

@@ -9,20 +9,21 @@ import { RedisServer } from '../helpers/redis-server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { freePort, waitFor } from '../helpers/ports.js';
 import { DnsServer } from '../helpers/dns-server.js';
+import { ClientLoops } from '../helpers/client-loops.js';
 
 /** Clients that each send SET and GET in turn on one connection, checking every reply, until stopped. */
 class SteadyLoad {
   requests = 0;
   readonly failures: string[] = [];
-  private running = true;
-  private readonly loops: Promise<void>[];
+  private readonly traffic: ClientLoops<RawClient>;
 
-  constructor(private readonly clients: RawClient[]) {
-    this.loops = clients.map((client, index) => this.loop(client, index));
+  constructor(clients: RawClient[]) {
+    this.traffic = new ClientLoops(clients, (client) => client.close());
+    this.traffic.start((client, index) => this.loop(client, index));
   }
 
   private async loop(client: RawClient, index: number): Promise<void> {
-    for (let i = 0; this.running; i++) {
+    for (let i = 0; this.traffic.running; i++) {
       try {
         const value = `v${index}-${i}`;
         const set = await client.command('SET', `steady:${index}`, value);
@@ -36,10 +37,8 @@ class SteadyLoad {
     }
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    await Promise.all(this.loops);
-    for (const client of this.clients) client.close();
+  stop(): Promise<void> {
+    return this.traffic.stop();
   }
 }
 
